@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+namespace Mmse.Benchmarks;
+
+public static class Program
+{
+    /// <summary>BenchmarkDotNet suites; `dotnet run -c Release --project bench/Mmse.Benchmarks -- --filter '*'`.</summary>
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}

@@ -1,0 +1,168 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Mmse.Internals;
+
+namespace Mmse.Data;
+
+/// <summary>
+/// Reads a catalog file (DESIGN §2). The format follows the extension: <c>.jsonl</c>/<c>.json</c>
+/// (one JSON object per line), <c>.csv</c>, <c>.tsv</c> (header row).
+/// </summary>
+public static class CatalogReader
+{
+    /// <summary>Reads the whole catalog; throws <see cref="MmseDataException"/> on the first bad record unless skipping.</summary>
+    public static Catalog Read(string path, DataReadOptions? options = null, DataProblems? problems = null)
+    {
+        options ??= DataReadOptions.Default;
+        problems ??= new DataProblems(options.MaxReportedProblems);
+        if (!File.Exists(path))
+            throw new MmseInputException($"{path}: file not found");
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext switch
+        {
+            ".csv" or ".tsv" => DelimitedCatalogReader.Read(path, ext == ".tsv" ? '\t' : ',', options, problems),
+            _ => ReadJsonl(path, options, problems),
+        };
+    }
+
+    private static Catalog ReadJsonl(string path, DataReadOptions options, DataProblems problems)
+    {
+        var builder = new CatalogBuilder();
+        using var lines = new LineReader(path);
+        var any = false;
+        var attributes = new List<KeyValuePair<string, string>>();
+        while (lines.TryReadLine(out var line))
+        {
+            if (line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0)
+                continue;
+            any = true;
+            try
+            {
+                var item = ParseItem(line, path, lines.LineNumber, attributes);
+                if (!builder.TryAdd(item))
+                    ThrowHelper.Data(path, lines.LineNumber, "id", $"duplicate catalog id '{item.Id}'");
+            }
+            catch (MmseDataException e) when (options.SkipBad)
+            {
+                problems.Add(e);
+            }
+            if ((lines.LineNumber & 0xFFFF) == 0)
+                options.Progress?.Report((lines.Position, lines.Length));
+        }
+        if (!any)
+            ThrowHelper.Data(path, 0, null, "the file is empty (no catalog items)");
+        options.Progress?.Report((lines.Length, lines.Length));
+        return builder.Build();
+    }
+
+    internal static CatalogItem ParseItem(ReadOnlySpan<byte> line, string path, long lineNumber,
+        List<KeyValuePair<string, string>> attributes)
+    {
+        if (!Utf8.IsValid(line))
+            ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
+        string? id = null, title = null, brand = null, category = null, shop = null;
+        float? price = null;
+        attributes.Clear();
+        var reader = new Utf8JsonReader(line);
+        string field = "(record)";
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                ThrowHelper.Data(path, lineNumber, null, "expected a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                field = reader.GetString()!;
+                reader.Read();
+                switch (field)
+                {
+                    case "id": id = JsonFields.ScalarText(ref reader, path, lineNumber, field); break;
+                    case "title": title = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
+                    case "brand": brand = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
+                    case "category": category = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
+                    case "shop": shop = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
+                    case "price":
+                        if (reader.TokenType == JsonTokenType.Number)
+                            price = reader.GetSingle();
+                        else if (reader.TokenType != JsonTokenType.Null)
+                            ThrowHelper.Data(path, lineNumber, field, "must be a number");
+                        break;
+                    case "attributes":
+                        if (reader.TokenType == JsonTokenType.Null)
+                            break;
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                            ThrowHelper.Data(path, lineNumber, field, "must be an object of name to value");
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            var key = reader.GetString()!;
+                            reader.Read();
+                            var value = JsonFields.ScalarText(ref reader, path, lineNumber, $"attributes.{key}");
+                            attributes.Add(new(key, value));
+                        }
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                ThrowHelper.Data(path, lineNumber, null, "malformed JSON: trailing content after the object");
+        }
+        catch (JsonException e)
+        {
+            ThrowHelper.Data(path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
+        }
+        if (id is null)
+            ThrowHelper.Data(path, lineNumber, "id", "missing (every item needs a string id)");
+        if (id.Length == 0)
+            ThrowHelper.Data(path, lineNumber, "id", "must not be empty");
+        if (title is null)
+            ThrowHelper.Data(path, lineNumber, "title", "missing (every item needs a title)");
+        return new CatalogItem(id, title, brand, category, shop, attributes.Count > 0 ? [.. attributes] : null, price);
+    }
+}
+
+/// <summary>Small helpers that read one JSON value and name the field when it is wrong.</summary>
+internal static class JsonFields
+{
+    public static string ScalarText(ref Utf8JsonReader reader, string path, long line, string field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return reader.GetString()!;
+            case JsonTokenType.Number:
+                return Encoding.UTF8.GetString(reader.ValueSpan);
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            default:
+                ThrowHelper.Data(path, line, field, $"must be a string, not {Describe(reader.TokenType)}");
+                return null;
+        }
+    }
+
+    public static string? OptionalString(ref Utf8JsonReader reader, string path, long line, string field) =>
+        reader.TokenType == JsonTokenType.Null ? null : ScalarText(ref reader, path, line, field);
+
+    public static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.Null => "null",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        _ => token.ToString(),
+    };
+
+    /// <summary>The JSON reader's message without its own line numbers (every record is one line).</summary>
+    public static string Describe(JsonException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut > 0)
+            message = message[..cut].TrimEnd('.', ' ');
+        return $"{message} (at byte {e.BytePositionInLine})";
+    }
+}

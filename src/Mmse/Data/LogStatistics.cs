@@ -1,0 +1,157 @@
+using Mmse.Text;
+
+namespace Mmse.Data;
+
+/// <summary>Summary of a search log against its catalog: what `mmse data stats` reports.</summary>
+public sealed record LogStatistics
+{
+    public required int Requests { get; init; }
+    public required int DistinctQueries { get; init; }
+    public required int CatalogItems { get; init; }
+
+    /// <summary>Displayed items per action: order, cart, click, none.</summary>
+    public required long Order { get; init; }
+    public required long Cart { get; init; }
+    public required long Click { get; init; }
+    public required long None { get; init; }
+
+    public required int RequestsWithPositive { get; init; }
+    public required int RequestsWithOrder { get; init; }
+    public required double ItemsPerRequestMean { get; init; }
+    public required int ItemsPerRequestP50 { get; init; }
+    public required int ItemsPerRequestP95 { get; init; }
+    public required int ItemsPerRequestMax { get; init; }
+
+    /// <summary>Displayed ids absent from the catalog (dropped; only possible with skip-bad).</summary>
+    public required long UnknownItemIds { get; init; }
+
+    /// <summary>Items repeated within one request (merged, deepest action kept).</summary>
+    public required long DuplicateItemsInRequest { get; init; }
+
+    /// <summary>Distinct (normalised query, item) pairs acted on (click, cart or order) in one request and exposed but ignored in another.</summary>
+    public required long InconsistentPairs { get; init; }
+
+    /// <summary>Distinct catalog items displayed at least once.</summary>
+    public required int DisplayedItems { get; init; }
+
+    /// <summary>Most frequent normalised queries with their request counts.</summary>
+    public required IReadOnlyList<KeyValuePair<string, int>> TopQueries { get; init; }
+
+    /// <summary>Computes the statistics; <paramref name="top"/> bounds <see cref="TopQueries"/>.</summary>
+    public static LogStatistics Compute(Catalog catalog, SearchLog log, int top = 10)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(log);
+        var queryIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var queryCounts = new List<int>();
+        var requestQuery = new int[log.Count];
+        for (var r = 0; r < log.Count; r++)
+        {
+            var q = QueryNormalizer.Normalize(log.Queries[r]);
+            if (!queryIds.TryGetValue(q, out var id))
+            {
+                id = queryIds.Count;
+                queryIds.Add(q, id);
+                queryCounts.Add(0);
+            }
+            queryCounts[id]++;
+            requestQuery[r] = id;
+        }
+
+        long order = 0, cart = 0, click = 0, none = 0;
+        int withPositive = 0, withOrder = 0;
+        var sizes = new int[log.Count];
+        for (var r = 0; r < log.Count; r++)
+        {
+            var actions = log.ActionsOf(r);
+            sizes[r] = actions.Length;
+            bool positive = false, ordered = false;
+            foreach (var a in actions)
+            {
+                switch (a)
+                {
+                    case UserAction.Order: order++; positive = ordered = true; break;
+                    case UserAction.Cart: cart++; positive = true; break;
+                    case UserAction.Click: click++; positive = true; break;
+                    default: none++; break;
+                }
+            }
+            if (positive) withPositive++;
+            if (ordered) withOrder++;
+        }
+
+        var displayed = new bool[catalog.Count];
+        foreach (var item in log.Items)
+            displayed[item] = true;
+
+        Array.Sort(sizes);
+        var names = new string[queryIds.Count];
+        foreach (var (q, id) in queryIds)
+            names[id] = q;
+        var topQueries = Enumerable.Range(0, names.Length)
+            .OrderByDescending(i => queryCounts[i]).ThenBy(i => names[i], StringComparer.Ordinal)
+            .Take(top).Select(i => new KeyValuePair<string, int>(names[i], queryCounts[i])).ToList();
+
+        return new LogStatistics
+        {
+            Requests = log.Count,
+            DistinctQueries = queryIds.Count,
+            CatalogItems = catalog.Count,
+            Order = order,
+            Cart = cart,
+            Click = click,
+            None = none,
+            RequestsWithPositive = withPositive,
+            RequestsWithOrder = withOrder,
+            ItemsPerRequestMean = log.Count == 0 ? 0 : (double)log.Items.Length / log.Count,
+            ItemsPerRequestP50 = Percentile(sizes, 0.50),
+            ItemsPerRequestP95 = Percentile(sizes, 0.95),
+            ItemsPerRequestMax = sizes.Length == 0 ? 0 : sizes[^1],
+            UnknownItemIds = log.UnknownItemIds,
+            DuplicateItemsInRequest = log.DuplicateItemsMerged,
+            InconsistentPairs = CountInconsistentPairs(log, requestQuery),
+            DisplayedItems = displayed.Count(d => d),
+            TopQueries = topQueries,
+        };
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    private static int Percentile(int[] sorted, double p)
+    {
+        if (sorted.Length == 0) return 0;
+        var rank = (int)Math.Ceiling(p * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+
+    /// <summary>
+    /// Packs (query, item, positive-or-ignored) into one long per displayed item and sorts, so
+    /// a 30M-item log needs 240 MB rather than a hash map of pairs.
+    /// </summary>
+    private static long CountInconsistentPairs(SearchLog log, int[] requestQuery)
+    {
+        var keys = new long[log.Items.Length];
+        for (var r = 0; r < log.Count; r++)
+        {
+            var q = (long)requestQuery[r];
+            for (var i = log.Offsets[r]; i < log.Offsets[r + 1]; i++)
+            {
+                var flag = log.Actions[i] == UserAction.None ? 2L : 1L;
+                keys[i] = (q << 33) | ((long)log.Items[i] << 2) | flag;
+            }
+        }
+        Array.Sort(keys);
+        long count = 0;
+        var i0 = 0;
+        while (i0 < keys.Length)
+        {
+            var pair = keys[i0] >> 2;
+            long flags = 0;
+            var i1 = i0;
+            while (i1 < keys.Length && keys[i1] >> 2 == pair)
+                flags |= keys[i1++] & 3;
+            if (flags == 3) count++;
+            i0 = i1;
+        }
+        return count;
+    }
+}

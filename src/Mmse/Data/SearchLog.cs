@@ -1,0 +1,124 @@
+namespace Mmse.Data;
+
+/// <summary>One displayed item of a request at the format boundary.</summary>
+public readonly record struct LogItem(string Id, UserAction Action = UserAction.None);
+
+/// <summary>
+/// Search requests in columns. Request r's displayed items, in display order, are
+/// <c>Items[Offsets[r] .. Offsets[r + 1]]</c> (dense catalog indices) with their
+/// <c>Actions</c>. An item that appeared twice in one request is stored once, at its first
+/// position, with the deepest action (the merge is counted in <see cref="DuplicateItemsMerged"/>).
+/// </summary>
+public sealed class SearchLog
+{
+    internal SearchLog(string[] queries, string?[] users, long[] times, int[] offsets, int[] items,
+        UserAction[] actions, long duplicateItemsMerged, long unknownItemIds)
+    {
+        Queries = queries;
+        Users = users;
+        Times = times;
+        Offsets = offsets;
+        Items = items;
+        Actions = actions;
+        DuplicateItemsMerged = duplicateItemsMerged;
+        UnknownItemIds = unknownItemIds;
+    }
+
+    public int Count => Queries.Length;
+
+    public string[] Queries { get; }
+
+    public string?[] Users { get; }
+
+    /// <summary>Unix time in milliseconds per request; <see cref="NoTime"/> when absent.</summary>
+    public long[] Times { get; }
+
+    /// <summary>[Count + 1] start of each request's items in <see cref="Items"/>.</summary>
+    public int[] Offsets { get; }
+
+    /// <summary>[total displayed] dense catalog indices.</summary>
+    public int[] Items { get; }
+
+    /// <summary>[total displayed] action per displayed item.</summary>
+    public UserAction[] Actions { get; }
+
+    /// <summary>Items that appeared more than once within a request (merged on read).</summary>
+    public long DuplicateItemsMerged { get; }
+
+    /// <summary>Displayed item ids that were not in the catalog (only with skip-bad; dropped).</summary>
+    public long UnknownItemIds { get; }
+
+    public const long NoTime = long.MinValue;
+
+    public ReadOnlySpan<int> ItemsOf(int request) =>
+        Items.AsSpan(Offsets[request], Offsets[request + 1] - Offsets[request]);
+
+    public ReadOnlySpan<UserAction> ActionsOf(int request) =>
+        Actions.AsSpan(Offsets[request], Offsets[request + 1] - Offsets[request]);
+
+    /// <summary>A log of a subset of the requests (for splits), sharing nothing mutable.</summary>
+    public SearchLog Subset(ReadOnlySpan<int> requests)
+    {
+        var builder = new SearchLogBuilder();
+        foreach (var r in requests)
+            builder.Add(Queries[r], Users[r], Times[r], ItemsOf(r), ActionsOf(r));
+        return builder.Build();
+    }
+}
+
+/// <summary>Builds a <see cref="SearchLog"/> request by request.</summary>
+public sealed class SearchLogBuilder
+{
+    private readonly List<string> _queries = [];
+    private readonly List<string?> _users = [];
+    private readonly List<long> _times = [];
+    private readonly List<int> _offsets = [0];
+    private int[] _items = new int[1024];
+    private UserAction[] _actions = new UserAction[1024];
+    private int _total;
+    private readonly StringPool _pool = new();
+
+    public int Count => _queries.Count;
+
+    public long DuplicateItemsMerged { get; set; }
+
+    public long UnknownItemIds { get; set; }
+
+    /// <summary>Adds a request. Repeated items are merged (first position, deepest action).</summary>
+    public void Add(string query, string? user, long time, ReadOnlySpan<int> items, ReadOnlySpan<UserAction> actions)
+    {
+        if (items.Length != actions.Length)
+            throw new ArgumentException($"'actions':{actions.Length} must equal 'items':{items.Length}");
+        if (_total + items.Length > _items.Length)
+        {
+            var size = Math.Max(_items.Length * 2, _total + items.Length);
+            Array.Resize(ref _items, size);
+            Array.Resize(ref _actions, size);
+        }
+        var start = _total;
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = items[i];
+            var existing = _items.AsSpan(start, _total - start).IndexOf(item);
+            if (existing >= 0)
+            {
+                DuplicateItemsMerged++;
+                if (actions[i] > _actions[start + existing])
+                    _actions[start + existing] = actions[i];
+                continue;
+            }
+            _items[_total] = item;
+            _actions[_total] = actions[i];
+            _total++;
+        }
+        _queries.Add(query);
+        _users.Add(user is null ? null : _pool.Intern(user));
+        _times.Add(time);
+        _offsets.Add(_total);
+    }
+
+    public SearchLog Build() => new(
+        [.. _queries], [.. _users], [.. _times], [.. _offsets],
+        _items.AsSpan(0, _total).ToArray(), _actions.AsSpan(0, _total).ToArray(),
+        DuplicateItemsMerged, UnknownItemIds);
+}

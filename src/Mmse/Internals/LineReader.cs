@@ -1,0 +1,86 @@
+namespace Mmse.Internals;
+
+/// <summary>
+/// Reads a file as lines of raw UTF-8 bytes without allocating per line; tracks the
+/// 1-based line number for error messages. Strips a trailing '\r' and a leading BOM.
+/// </summary>
+internal sealed class LineReader : IDisposable
+{
+    private readonly Stream _stream;
+    private byte[] _buffer = new byte[1 << 20];
+    private int _start;
+    private int _end;
+    private bool _eof;
+
+    public LineReader(string path)
+    {
+        Path = path;
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Length = _stream.Length;
+    }
+
+    public string Path { get; }
+
+    public long Length { get; }
+
+    /// <summary>Bytes consumed so far (for progress).</summary>
+    public long Position { get; private set; }
+
+    /// <summary>1-based number of the line last returned.</summary>
+    public long LineNumber { get; private set; }
+
+    public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        while (true)
+        {
+            var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                line = Take(newline, 1);
+                return true;
+            }
+            if (_eof)
+            {
+                if (_end > _start)
+                {
+                    line = Take(_end - _start, 0);
+                    return true;
+                }
+                line = default;
+                return false;
+            }
+            Fill();
+        }
+    }
+
+    private ReadOnlySpan<byte> Take(int length, int terminator)
+    {
+        var line = _buffer.AsSpan(_start, length);
+        _start += length + terminator;
+        Position += length + terminator;
+        LineNumber++;
+        if (line.Length > 0 && line[^1] == (byte)'\r')
+            line = line[..^1];
+        if (LineNumber == 1 && line.StartsWith("\uFEFF"u8))
+            line = line[3..];
+        return line;
+    }
+
+    private void Fill()
+    {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length)
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (read == 0)
+            _eof = true;
+        _end += read;
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Mmse.Evaluation;
+
+namespace Mmse.Experiments;
+
+/// <summary>One epoch of a training run, for the loss and validation plots.</summary>
+public sealed record EpochRecord(int Epoch, double Loss, double RetrievalLoss, double RankingLoss, double ValidRecallOrder100);
+
+/// <summary>Everything measured for one variant on the shared test requests.</summary>
+public sealed class VariantResult
+{
+    public required string Name { get; init; }
+
+    /// <summary>One line on what the variant is (shown under the table).</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>Macro averages keyed by <see cref="RetrievalMetrics.Names"/>.</summary>
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>[test requests][RetrievalMetrics.Count], NaN where undefined; the same request order for every variant.</summary>
+    public required double[][] PerRequest { get; init; }
+
+    /// <summary>Macro recall_order@K for K = 1..1000 (element K-1).</summary>
+    public required double[] RecallOrderCurve { get; init; }
+
+    /// <summary>Metrics against the known truth (synthetic data), when given.</summary>
+    public IReadOnlyDictionary<string, double>? TruthMetrics { get; init; }
+
+    /// <summary>Training time (steps only); null for untrained baselines such as BM25.</summary>
+    public double? TrainSeconds { get; init; }
+
+    public double? TrainRequestsPerSecond { get; init; }
+
+    public IReadOnlyList<EpochRecord> Epochs { get; init; } = [];
+}
+
+/// <summary>
+/// Writes an experiment's report: <c>report.md</c> (one table, significance against the
+/// reference variant), <c>results.json</c>, and SVG plots (recall@K curves, training loss and
+/// validation recall per epoch).
+/// </summary>
+public static class ExperimentReport
+{
+    /// <summary>Metrics shown in the table, in order (all of §8).</summary>
+    public static IReadOnlyList<string> TableMetrics => RetrievalMetrics.Names;
+
+    public static void Write(string directory, IReadOnlyList<VariantResult> variants, string reference, string title,
+        IReadOnlyList<string> notes, int randomizationRounds = 10_000)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        Directory.CreateDirectory(directory);
+        var baseline = variants.FirstOrDefault(v => v.Name == reference) ?? variants[0];
+        var tests = Compare(variants, baseline, randomizationRounds);
+
+        WriteAtomically(Path.Combine(directory, "recall_at_k.svg"), RecallPlot(variants, baseline.Name));
+        var trained = variants.Where(v => v.Epochs.Count > 0).ToList();
+        if (trained.Count > 0)
+        {
+            WriteAtomically(Path.Combine(directory, "training_loss.svg"), EpochPlot(trained, baseline.Name, "Training loss per epoch", "training loss (L_ret + λ·L_rank)", e => e.Loss));
+            WriteAtomically(Path.Combine(directory, "valid_recall.svg"), EpochPlot(trained, baseline.Name, "Validation recall_order@100 per epoch", "validation recall_order@100", e => e.ValidRecallOrder100));
+        }
+        WriteAtomically(Path.Combine(directory, "results.json"), Json(variants, baseline.Name, tests));
+        WriteAtomically(Path.Combine(directory, "report.md"), Markdown(variants, baseline.Name, tests, title, notes, trained.Count > 0, randomizationRounds));
+    }
+
+    /// <summary>Paired tests of every variant against the reference, per metric.</summary>
+    public static Dictionary<string, Dictionary<string, PairedComparison>> Compare(IReadOnlyList<VariantResult> variants,
+        VariantResult baseline, int rounds)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        ArgumentNullException.ThrowIfNull(baseline);
+        var result = new Dictionary<string, Dictionary<string, PairedComparison>>(StringComparer.Ordinal);
+        foreach (var v in variants)
+        {
+            if (ReferenceEquals(v, baseline)) continue;
+            if (v.PerRequest.Length != baseline.PerRequest.Length)
+                throw new InvalidOperationException($"variant '{v.Name}' was evaluated on {v.PerRequest.Length} requests, '{baseline.Name}' on {baseline.PerRequest.Length}");
+            var perMetric = new Dictionary<string, PairedComparison>(StringComparer.Ordinal);
+            for (var m = 0; m < RetrievalMetrics.Count; m++)
+            {
+                var a = baseline.PerRequest.Select(r => r[m]).ToArray();
+                var b = v.PerRequest.Select(r => r[m]).ToArray();
+                perMetric[RetrievalMetrics.Names[m]] = Significance.Compare(a, b, rounds, seed: 17 + m);
+            }
+            result[v.Name] = perMetric;
+        }
+        return result;
+    }
+
+    private static string Markdown(IReadOnlyList<VariantResult> variants, string reference,
+        Dictionary<string, Dictionary<string, PairedComparison>> tests, string title, IReadOnlyList<string> notes, bool hasEpochPlots, int rounds)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# {title}").AppendLine();
+        foreach (var note in notes)
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Each cell: the metric, then in brackets the difference to `{reference}` and the two-sided p-value of a paired randomisation test ({rounds:N0} rounds) over the same test requests; **bold** marks the best value in a column, † a difference significant at p < 0.05.").AppendLine();
+
+        var header = new List<string> { "variant" };
+        header.AddRange(TableMetrics);
+        header.Add("train s");
+        header.Add("train req/s");
+        md.AppendLine("| " + string.Join(" | ", header) + " |");
+        md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", header.Count)));
+        var best = TableMetrics.ToDictionary(m => m, m => variants.Max(v => v.Metrics.GetValueOrDefault(m)));
+        foreach (var v in variants)
+        {
+            var cells = new List<string> { v.Name == reference ? $"**{v.Name}**" : v.Name };
+            foreach (var metric in TableMetrics)
+            {
+                var value = v.Metrics.GetValueOrDefault(metric);
+                var text = value.ToString("0.0000", CultureInfo.InvariantCulture);
+                if (Math.Abs(value - best[metric]) < 1e-12) text = $"**{text}**";
+                if (tests.TryGetValue(v.Name, out var perMetric) && perMetric.TryGetValue(metric, out var t))
+                {
+                    var sign = t.Difference >= 0 ? "+" : "−";
+                    text += $" ({sign}{Math.Abs(t.Difference).ToString("0.0000", CultureInfo.InvariantCulture)}, p={P(t.PValue)}{(t.IsSignificant() ? " †" : "")})";
+                }
+                cells.Add(text);
+            }
+            cells.Add(v.TrainSeconds is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "–");
+            cells.Add(v.TrainRequestsPerSecond is { } r ? r.ToString("#,0", CultureInfo.InvariantCulture) : "–");
+            md.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+        md.AppendLine();
+
+        if (variants.Any(v => v.TruthMetrics is not null))
+        {
+            md.AppendLine("## Against the known truth").AppendLine();
+            md.AppendLine("The synthetic marketplace knows every item's true grade for each test request (grade 3 counted as `order`, grade 2 as `click`), including relevant items the simulated engine never displayed. Same metrics, targets from `truth.jsonl`:").AppendLine();
+            md.AppendLine("| variant | " + string.Join(" | ", TableMetrics) + " |");
+            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", TableMetrics.Count + 1)));
+            foreach (var v in variants.Where(v => v.TruthMetrics is not null))
+                md.AppendLine($"| {v.Name} | " + string.Join(" | ", TableMetrics.Select(m => v.TruthMetrics![m].ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+            md.AppendLine();
+        }
+
+        md.AppendLine("## Variants").AppendLine();
+        foreach (var v in variants)
+            md.AppendLine(CultureInfo.InvariantCulture, $"- `{v.Name}`: {v.Description}");
+        md.AppendLine();
+        md.AppendLine("## Plots").AppendLine();
+        md.AppendLine("![recall_order@K for K from 1 to 1000](recall_at_k.svg)").AppendLine();
+        if (hasEpochPlots)
+        {
+            md.AppendLine("![training loss per epoch](training_loss.svg)").AppendLine();
+            md.AppendLine("![validation recall_order@100 per epoch](valid_recall.svg)").AppendLine();
+        }
+        return md.ToString();
+    }
+
+    private static string Json(IReadOnlyList<VariantResult> variants, string reference,
+        Dictionary<string, Dictionary<string, PairedComparison>> tests)
+    {
+        var document = new Dictionary<string, object?>
+        {
+            ["reference"] = reference,
+            ["variants"] = variants.ToDictionary(v => v.Name, v => (object?)new Dictionary<string, object?>
+            {
+                ["metrics"] = TableMetrics.ToDictionary(m => m, m => Round(v.Metrics.GetValueOrDefault(m))),
+                ["truth_metrics"] = v.TruthMetrics?.ToDictionary(p => p.Key, p => Round(p.Value)),
+                ["train_seconds"] = v.TrainSeconds is { } s ? Round(s) : null,
+                ["train_requests_per_s"] = v.TrainRequestsPerSecond is { } r ? Round(r) : null,
+                ["requests"] = v.PerRequest.Length,
+                ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
+                ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
+                {
+                    ["epoch"] = e.Epoch, ["loss"] = Round(e.Loss), ["retrieval_loss"] = Round(e.RetrievalLoss),
+                    ["ranking_loss"] = Round(e.RankingLoss), ["valid_recall_order@100"] = Round(e.ValidRecallOrder100),
+                }).ToList(),
+            }),
+        };
+        return JsonSerializer.Serialize(document, s_json) + "\n";
+    }
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
+
+    private static string P(double p) => p < 0.001 ? "<0.001" : p.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string RecallPlot(IReadOnlyList<VariantResult> variants, string reference)
+    {
+        // Log-spaced K so the plot file stays small yet the curve is smooth.
+        var ks = Enumerable.Range(0, 61).Select(i => (int)Math.Round(Math.Pow(10, i / 20.0))).Distinct().Where(k => k <= 1000).ToList();
+        var series = variants.Select(v => new ChartSeries(v.Name,
+            ks.Where(k => k <= v.RecallOrderCurve.Length).Select(k => ((double)k, v.RecallOrderCurve[k - 1])).ToList(),
+            v.Name == reference)).ToList();
+        return new SvgLineChart
+        {
+            Title = "recall_order@K on the test requests",
+            XLabel = "K (retrieved items, log scale)",
+            YLabel = "recall_order@K",
+            LogX = true,
+            YRange = (0, Math.Min(1, Math.Ceiling(series.SelectMany(s => s.Points).Select(p => p.Y).DefaultIfEmpty(1).Max() * 10 + 0.5) / 10)),
+            Series = series,
+        }.Render();
+    }
+
+    private static string EpochPlot(IReadOnlyList<VariantResult> variants, string reference, string title, string yLabel, Func<EpochRecord, double> value) =>
+        new SvgLineChart
+        {
+            Title = title,
+            XLabel = "epoch",
+            YLabel = yLabel,
+            Series = variants.Select(v => new ChartSeries(v.Name, v.Epochs.Select(e => ((double)e.Epoch, value(e))).ToList(), v.Name == reference)).ToList(),
+        }.Render();
+
+    private static void WriteAtomically(string path, string text)
+    {
+        var temp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -18,6 +18,17 @@ public sealed record RankingEvaluation(
 /// </summary>
 public static class RankingEvaluator
 {
+    /// <summary>Evaluates precomputed rankings: <paramref name="rankings"/>[r] is request r's top list, best first.</summary>
+    public static RankingEvaluation Evaluate(SearchLog test, int[][] rankings, SearchLog? truth = null, double queriesPerSecond = double.NaN)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(rankings);
+        if (rankings.Length != test.Count)
+            throw new ArgumentException($"'rankings':{rankings.Length} must equal the test log's {test.Count} requests");
+        return EvaluateRequests(test, r => rankings[r], truth, 0, default, null) with { QueriesPerSecond = queriesPerSecond };
+    }
+
+    /// <summary>Evaluates a ranking function of the query text over the test requests.</summary>
     /// <param name="test">The test requests (judgments: their displayed items and actions).</param>
     /// <param name="rank">Returns the top <see cref="RetrievalMetrics.Depth"/> catalog indices for a query, best first. Must be thread-safe.</param>
     /// <param name="truth">Optional known-truth judgments aligned with <paramref name="test"/> request by request.</param>
@@ -29,6 +40,12 @@ public static class RankingEvaluator
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(rank);
+        return EvaluateRequests(test, r => rank(test.Queries[r]), truth, threads, cancellation, progress);
+    }
+
+    private static RankingEvaluation EvaluateRequests(SearchLog test, Func<int, int[]> rank, SearchLog? truth,
+        int threads, CancellationToken cancellation, Action<int>? progress)
+    {
         if (truth is not null && truth.Count != test.Count)
             throw new MmseInputException($"the truth file has {truth.Count} requests but the test log has {test.Count}; they must align line by line");
         var perRequest = new double[test.Count][];
@@ -42,7 +59,7 @@ public static class RankingEvaluator
             CancellationToken = cancellation,
         }, r =>
         {
-            var ranked = rank(test.Queries[r]);
+            var ranked = rank(r);
             rankings[r] = ranked;
             var values = new double[RetrievalMetrics.Count];
             RetrievalMetrics.Compute(ranked, test.ItemsOf(r), test.ActionsOf(r), values);

@@ -64,3 +64,20 @@ public class RankingEvaluatorTests
         Assert.NotEqual(result.Metrics["recall_order@10"], result.TruthMetrics["recall_order@10"]);
     }
 }
+
+public class RankingEvaluatorPrecomputedTests
+{
+    [Fact]
+    public void Precomputed_rankings_give_the_same_metrics_as_the_function()
+    {
+        var lb = new SearchLogBuilder();
+        lb.Add("a", null, SearchLog.NoTime, [1, 2], [UserAction.Order, UserAction.None]);
+        lb.Add("a", null, SearchLog.NoTime, [3], [UserAction.Order]);
+        var log = lb.Build();
+        int[][] rankings = [[2, 1], [3]];
+        var precomputed = RankingEvaluator.Evaluate(log, rankings);
+        // Both requests share the query text, yet each keeps its own ranking.
+        Assert.Equal(0.5 * (0.5 + 1.0), precomputed.Metrics["mrr_order"], 12);
+        Assert.Throws<ArgumentException>(() => RankingEvaluator.Evaluate(log, new int[1][]));
+    }
+}

@@ -6,8 +6,9 @@ using Mmse.Internals;
 namespace Mmse.Data;
 
 /// <summary>
-/// Reads a catalog file (DESIGN §2). The format follows the extension: <c>.jsonl</c>/<c>.json</c>
-/// (one JSON object per line), <c>.csv</c>, <c>.tsv</c> (header row).
+/// Reads a catalog file (DESIGN §2): JSONL (one JSON object per line), CSV or TSV with a header
+/// row, or JDsearch <c>product_data.txt</c>; <see cref="DataReadOptions.Format"/> chooses, by
+/// default from the file name (<see cref="DataFormats.Detect"/>).
 /// </summary>
 public static class CatalogReader
 {
@@ -18,10 +19,11 @@ public static class CatalogReader
         problems ??= new DataProblems(options.MaxReportedProblems);
         if (!File.Exists(path))
             throw new MmseInputException($"{path}: file not found");
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext switch
+        return DataFormats.Resolve(path, options.Format) switch
         {
-            ".csv" or ".tsv" => DelimitedCatalogReader.Read(path, ext == ".tsv" ? '\t' : ',', options, problems),
+            DataFormat.Csv => DelimitedCatalogReader.Read(path, ',', options, problems),
+            DataFormat.Tsv => DelimitedCatalogReader.Read(path, '\t', options, problems),
+            DataFormat.JdSearch => JdSearchReader.ReadCatalog(path, options, problems),
             _ => ReadJsonl(path, options, problems),
         };
     }

@@ -19,6 +19,13 @@ public static class SearchLogReader
         problems ??= new DataProblems(options.MaxReportedProblems);
         if (!File.Exists(path))
             throw new MmseInputException($"{path}: file not found");
+        switch (DataFormats.Resolve(path, options.Format))
+        {
+            case DataFormat.JdSearch:
+                return JdSearchReader.ReadLog(path, catalog, options, problems);
+            case DataFormat.Csv or DataFormat.Tsv:
+                throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
+        }
         var builder = new SearchLogBuilder();
         var items = new List<int>(64);
         var actions = new List<UserAction>(64);

@@ -74,7 +74,15 @@ public static class CatalogReader
                 ThrowHelper.Data(path, lineNumber, null, "expected a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                field = reader.GetString()!;
+                // Names compared as UTF-8: no string per property on the hot path.
+                field = reader.ValueTextEquals("id"u8) ? "id"
+                    : reader.ValueTextEquals("title"u8) ? "title"
+                    : reader.ValueTextEquals("brand"u8) ? "brand"
+                    : reader.ValueTextEquals("category"u8) ? "category"
+                    : reader.ValueTextEquals("shop"u8) ? "shop"
+                    : reader.ValueTextEquals("price"u8) ? "price"
+                    : reader.ValueTextEquals("attributes"u8) ? "attributes"
+                    : "";
                 reader.Read();
                 switch (field)
                 {
@@ -98,8 +106,9 @@ public static class CatalogReader
                         {
                             var key = reader.GetString()!;
                             reader.Read();
-                            var value = JsonFields.ScalarText(ref reader, path, lineNumber, $"attributes.{key}");
-                            attributes.Add(new(key, value));
+                            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null)
+                                ThrowHelper.Data(path, lineNumber, $"attributes.{key}", $"must be a string, not {JsonFields.Describe(reader.TokenType)}");
+                            attributes.Add(new(key, JsonFields.ScalarText(ref reader, path, lineNumber, key)));
                         }
                         break;
                     default:

@@ -23,12 +23,27 @@ internal static class DataLoading
         return log;
     }
 
+    /// <summary>Loads both; <paramref name="format"/> is a --format word: auto, jsonl (CSV/TSV catalogs by extension, never JDsearch) or jdsearch.</summary>
     public static (Catalog Catalog, SearchLog Log) Load(string catalogPath, string logPath, DataReadOptions options,
-        DataProblems problems, CliContext context)
+        DataProblems problems, CliContext context, string format = "auto")
     {
-        var catalog = LoadCatalog(catalogPath, options, problems, context);
-        return (catalog, LoadLog(logPath, catalog, options, problems, context));
+        var catalog = LoadCatalog(catalogPath, options with { Format = CatalogFormat(catalogPath, format) }, problems, context);
+        return (catalog, LoadLog(logPath, catalog, options with { Format = LogFormat(format) }, problems, context));
     }
+
+    private static DataFormat CatalogFormat(string path, string format) => format switch
+    {
+        "jdsearch" => DataFormat.JdSearch,
+        "jsonl" => DataFormats.Detect(path) is DataFormat.Csv or DataFormat.Tsv ? DataFormats.Detect(path) : DataFormat.Jsonl,
+        _ => DataFormat.Auto,
+    };
+
+    private static DataFormat LogFormat(string format) => format switch
+    {
+        "jdsearch" => DataFormat.JdSearch,
+        "jsonl" => DataFormat.Jsonl,
+        _ => DataFormat.Auto,
+    };
 
     private static void ReportProblems(DataProblems problems, CliContext context)
     {

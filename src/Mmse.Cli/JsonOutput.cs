@@ -12,15 +12,16 @@ internal static class JsonOutput
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Writes a JSON document atomically (a temp file renamed into place).</summary>
+    /// <summary>
+    /// Writes a JSON document atomically (a temp file renamed into place), so a failure at any
+    /// point leaves an earlier file of that name as it was.
+    /// </summary>
     public static void Write(string path, object document)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir))
-            Directory.CreateDirectory(dir);
-        var temp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(document, Options) + "\n");
-        File.Move(temp, full, overwrite: true);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, Options);
+        using var file = new Internals.AtomicFile(path);
+        file.Stream.Write(bytes);
+        file.Stream.WriteByte((byte)'\n');
+        file.Commit();
     }
 }

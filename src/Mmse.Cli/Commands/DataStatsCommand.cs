@@ -10,9 +10,10 @@ internal sealed class DataStatsCommand : Command
     public override string Summary => "Counts per level, per-request shapes and inconsistencies of a search log";
 
     public override string Help => """
-        Usage: mmse data stats --catalog FILE --log FILE [--json OUT] [--skip-bad] [--top N]
+        Usage: mmse data stats --catalog FILE --log FILE [--json OUT] [--skip-bad] [--top N] [--format F]
 
-        Reads a catalog (JSONL, CSV or TSV) and a search log (JSONL) and reports: displayed items
+        Reads a catalog (JSONL, CSV or TSV) and a search log (JSONL), or the JDsearch dataset's
+        product_data.txt and release_data.txt, and reports: displayed items
         per level (order, cart, click, none), requests with and without a positive, items per
         request (mean, p50, p95, max), distinct queries, unknown item ids, duplicate items within a
         request, inconsistent pairs (the same query and item acted on in one request and ignored in
@@ -24,9 +25,14 @@ internal sealed class DataStatsCommand : Command
           --json OUT       also write the statistics as JSON to OUT
           --skip-bad       count bad records, show the first few, and keep reading
           --top N          how many top queries to list                            (default 10)
+          --format F       auto, jsonl or jdsearch                                 (default auto)
+                           auto: JDsearch for product_data*.txt / release_data*.txt, CSV/TSV by
+                           extension, else JSONL; jsonl: never JDsearch; jdsearch: both files are
+          --jd-history     JDsearch only: also read each line's user history as requests
 
-        Example:
+        Examples:
           mmse data stats --catalog data/catalog.jsonl --log data/train.jsonl --json stats.json
+          mmse data stats --catalog JDsearch/product_data.txt --log JDsearch/release_data.txt
         """;
 
     public override int Run(CliArgs args, CliContext context)
@@ -36,11 +42,13 @@ internal sealed class DataStatsCommand : Command
         var jsonPath = args.Option("--json");
         var skipBad = args.Flag("--skip-bad");
         var top = args.Int("--top", 10, 0, 1000);
+        var format = args.Choice("--format", "auto", "auto", "jsonl", "jdsearch");
+        var jdHistory = args.Flag("--jd-history");
         args.Finish();
 
-        var options = new DataReadOptions { SkipBad = skipBad };
+        var options = new DataReadOptions { SkipBad = skipBad, JdSearch = new JdSearchOptions { IncludeHistory = jdHistory } };
         var problems = new DataProblems(options.MaxReportedProblems);
-        var loaded = DataLoading.Load(catalogPath, logPath, options, problems, context);
+        var loaded = DataLoading.Load(catalogPath, logPath, options, problems, context, format);
         var stats = LogStatistics.Compute(loaded.Catalog, loaded.Log, top);
 
         var o = context.Out;

@@ -6,8 +6,9 @@ using Mmse.Internals;
 namespace Mmse.Data;
 
 /// <summary>
-/// Reads a catalog file (DESIGN §2). The format follows the extension: <c>.jsonl</c>/<c>.json</c>
-/// (one JSON object per line), <c>.csv</c>, <c>.tsv</c> (header row).
+/// Reads a catalog file (DESIGN §2): JSONL (one JSON object per line), CSV or TSV with a header
+/// row, or JDsearch <c>product_data.txt</c>; <see cref="DataReadOptions.Format"/> chooses, by
+/// default from the file name (<see cref="DataFormats.Detect"/>).
 /// </summary>
 public static class CatalogReader
 {
@@ -18,10 +19,11 @@ public static class CatalogReader
         problems ??= new DataProblems(options.MaxReportedProblems);
         if (!File.Exists(path))
             throw new MmseInputException($"{path}: file not found");
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext switch
+        return DataFormats.Resolve(path, options.Format) switch
         {
-            ".csv" or ".tsv" => DelimitedCatalogReader.Read(path, ext == ".tsv" ? '\t' : ',', options, problems),
+            DataFormat.Csv => DelimitedCatalogReader.Read(path, ',', options, problems),
+            DataFormat.Tsv => DelimitedCatalogReader.Read(path, '\t', options, problems),
+            DataFormat.JdSearch => JdSearchReader.ReadCatalog(path, options, problems),
             _ => ReadJsonl(path, options, problems),
         };
     }
@@ -72,7 +74,15 @@ public static class CatalogReader
                 ThrowHelper.Data(path, lineNumber, null, "expected a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                field = reader.GetString()!;
+                // Names compared as UTF-8: no string per property on the hot path.
+                field = reader.ValueTextEquals("id"u8) ? "id"
+                    : reader.ValueTextEquals("title"u8) ? "title"
+                    : reader.ValueTextEquals("brand"u8) ? "brand"
+                    : reader.ValueTextEquals("category"u8) ? "category"
+                    : reader.ValueTextEquals("shop"u8) ? "shop"
+                    : reader.ValueTextEquals("price"u8) ? "price"
+                    : reader.ValueTextEquals("attributes"u8) ? "attributes"
+                    : "";
                 reader.Read();
                 switch (field)
                 {
@@ -96,8 +106,9 @@ public static class CatalogReader
                         {
                             var key = reader.GetString()!;
                             reader.Read();
-                            var value = JsonFields.ScalarText(ref reader, path, lineNumber, $"attributes.{key}");
-                            attributes.Add(new(key, value));
+                            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null)
+                                ThrowHelper.Data(path, lineNumber, $"attributes.{key}", $"must be a string, not {JsonFields.Describe(reader.TokenType)}");
+                            attributes.Add(new(key, JsonFields.ScalarText(ref reader, path, lineNumber, key)));
                         }
                         break;
                     default:

@@ -14,6 +14,58 @@ public sealed record DataReadOptions
 
     /// <summary>Receives progress (bytes read, total bytes); null for none.</summary>
     public IProgress<(long Done, long Total)>? Progress { get; init; }
+
+    /// <summary>The file format; <see cref="DataFormat.Auto"/> (the default) goes by the file's name (<see cref="DataFormats.Detect"/>).</summary>
+    public DataFormat Format { get; init; }
+
+    /// <summary>How JDsearch files are mapped (used only for that format). Default <see cref="JdSearchOptions.Default"/>.</summary>
+    public JdSearchOptions JdSearch { get; init; } = JdSearchOptions.Default;
+}
+
+/// <summary>The public data formats of DESIGN §2.</summary>
+public enum DataFormat
+{
+    /// <summary>Decide by the file's name: see <see cref="DataFormats.Detect"/>.</summary>
+    Auto,
+
+    /// <summary>One JSON object per line (catalog or search log).</summary>
+    Jsonl,
+
+    /// <summary>Catalog as comma-separated values with a header row.</summary>
+    Csv,
+
+    /// <summary>Catalog as tab-separated values with a header row.</summary>
+    Tsv,
+
+    /// <summary>The JD.com JDsearch dataset: <c>product_data.txt</c> (catalog) and <c>release_data.txt</c> (log).</summary>
+    JdSearch,
+}
+
+/// <summary>Chooses a reader by file name when the format is not given.</summary>
+public static class DataFormats
+{
+    /// <summary>
+    /// <c>.csv</c> and <c>.tsv</c> by extension; a <c>.txt</c> file whose name starts with one of
+    /// the JDsearch release's names (<c>product_data</c>, <c>release_data</c>, and the sample
+    /// names <c>product_meta_data</c>, <c>user_behavior_data</c>) is JDsearch; anything else is JSONL.
+    /// </summary>
+    public static DataFormat Detect(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var name = Path.GetFileName(path).ToLowerInvariant();
+        var ext = Path.GetExtension(name);
+        if (ext == ".csv")
+            return DataFormat.Csv;
+        if (ext == ".tsv")
+            return DataFormat.Tsv;
+        if (ext == ".txt" && (name.StartsWith("product_data", StringComparison.Ordinal) || name.StartsWith("release_data", StringComparison.Ordinal)
+            || name.StartsWith("product_meta_data", StringComparison.Ordinal) || name.StartsWith("user_behavior_data", StringComparison.Ordinal)))
+            return DataFormat.JdSearch;
+        return DataFormat.Jsonl;
+    }
+
+    /// <summary>The format to read <paramref name="path"/> with: <paramref name="format"/> unless it is <see cref="DataFormat.Auto"/>.</summary>
+    public static DataFormat Resolve(string path, DataFormat format) => format == DataFormat.Auto ? Detect(path) : format;
 }
 
 /// <summary>Bad records met while reading with <see cref="DataReadOptions.SkipBad"/>.</summary>

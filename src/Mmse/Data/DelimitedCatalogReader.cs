@@ -67,7 +67,7 @@ internal static class DelimitedCatalogReader
             }
         }
         if (builder.Count == 0 && problems.Count == 0)
-            ThrowHelper.Data(path, 0, null, "the file has a header but no catalog items");
+            ThrowHelper.Data(path, 0, null, "the file is empty (a header row but no catalog items)");
         return builder.Build();
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Mmse.Internals;
@@ -19,9 +20,15 @@ public static class SearchLogReader
         problems ??= new DataProblems(options.MaxReportedProblems);
         if (!File.Exists(path))
             throw new MmseInputException($"{path}: file not found");
+        switch (DataFormats.Resolve(path, options.Format))
+        {
+            case DataFormat.JdSearch:
+                return JdSearchReader.ReadLog(path, catalog, options, problems);
+            case DataFormat.Csv or DataFormat.Tsv:
+                throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
+        }
         var builder = new SearchLogBuilder();
-        var items = new List<int>(64);
-        var actions = new List<UserAction>(64);
+        var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
         using var lines = new LineReader(path);
         var any = false;
         while (lines.TryReadLine(out var line))
@@ -31,15 +38,20 @@ public static class SearchLogReader
             any = true;
             try
             {
-                var (query, user, time) = ParseRequest(line, path, lines.LineNumber, catalog, items, actions, options.SkipBad ? problems : null, builder);
-                builder.Add(query, user, time, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items),
-                    System.Runtime.InteropServices.CollectionsMarshal.AsSpan(actions));
+                parser.Parse(line, lines.LineNumber);
+                builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
+                if (parser.Unknown.Count > 0)
+                {
+                    builder.UnknownItemIds += parser.Unknown.Count;
+                    foreach (var unknown in parser.Unknown)
+                        problems.Add(unknown);
+                }
             }
             catch (MmseDataException e) when (options.SkipBad)
             {
                 problems.Add(e);
             }
-            if ((lines.LineNumber & 0xFFFF) == 0)
+            if ((lines.LineNumber & 0x3FFF) == 0)
                 options.Progress?.Report((lines.Position, lines.Length));
         }
         if (!any)
@@ -47,128 +59,202 @@ public static class SearchLogReader
         options.Progress?.Report((lines.Length, lines.Length));
         return builder.Build();
     }
+}
 
-    private static (string Query, string? User, long Time) ParseRequest(ReadOnlySpan<byte> line, string path, long lineNumber,
-        Catalog catalog, List<int> items, List<UserAction> actions, DataProblems? skipUnknown, SearchLogBuilder builder)
+/// <summary>
+/// Parses one JSONL search request without per-item allocations: property names are compared
+/// as UTF-8, ids are looked up in the catalog from a reused char buffer, and queries and users
+/// are interned (logs repeat them). Field names for messages are built only on error.
+/// </summary>
+internal sealed class JsonlRequestParser
+{
+    private readonly string _path;
+    private readonly Catalog _catalog;
+    private readonly bool _dropUnknown;
+    private readonly StringPool _strings = new();
+    private char[] _chars = new char[256];
+    private int[] _items = new int[256];
+    private UserAction[] _actions = new UserAction[256];
+    private int _count;
+    private long _line;
+
+    /// <summary>With <paramref name="dropUnknown"/>, an item not in the catalog is left out and listed in <see cref="Unknown"/>; otherwise it throws.</summary>
+    public JsonlRequestParser(string path, Catalog catalog, bool dropUnknown)
     {
+        _path = path;
+        _catalog = catalog;
+        _dropUnknown = dropUnknown;
+    }
+
+    public string Query { get; private set; } = "";
+
+    public string? User { get; private set; }
+
+    public long Time { get; private set; }
+
+    public ReadOnlySpan<int> Items => _items.AsSpan(0, _count);
+
+    public ReadOnlySpan<UserAction> Actions => _actions.AsSpan(0, _count);
+
+    /// <summary>Items of the last request left out because the catalog lacks them (only when dropping).</summary>
+    public List<MmseDataException> Unknown { get; } = [];
+
+    public void Parse(ReadOnlySpan<byte> line, long lineNumber)
+    {
+        _line = lineNumber;
+        _count = 0;
+        Unknown.Clear();
         if (!Utf8.IsValid(line))
-            ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
-        items.Clear();
-        actions.Clear();
-        string? query = null, user = null;
-        var time = SearchLog.NoTime;
+            ThrowHelper.Data(_path, lineNumber, null, "invalid UTF-8");
+        string? query = null;
+        User = null;
+        Time = SearchLog.NoTime;
         var sawItems = false;
         var reader = new Utf8JsonReader(line);
-        Span<char> idChars = stackalloc char[256];
-        Span<char> actionChars = stackalloc char[16];
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                ThrowHelper.Data(path, lineNumber, null, "expected a JSON object");
+                ThrowHelper.Data(_path, lineNumber, null, "expected a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = reader.GetString()!;
-                reader.Read();
-                switch (field)
+                if (reader.ValueTextEquals("items"u8))
                 {
-                    case "query":
-                        if (reader.TokenType != JsonTokenType.String)
-                            ThrowHelper.Data(path, lineNumber, field, $"must be a string, not {JsonFields.Describe(reader.TokenType)}");
-                        query = reader.GetString()!;
-                        break;
-                    case "user":
-                        user = JsonFields.OptionalString(ref reader, path, lineNumber, field);
-                        break;
-                    case "time":
-                        time = ParseTime(ref reader, path, lineNumber);
-                        break;
-                    case "items":
-                        if (reader.TokenType != JsonTokenType.StartArray)
-                            ThrowHelper.Data(path, lineNumber, field, $"must be an array, not {JsonFields.Describe(reader.TokenType)}");
-                        sawItems = true;
-                        var position = 0;
-                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                        {
-                            var where = $"items[{position}]";
-                            if (reader.TokenType != JsonTokenType.StartObject)
-                                ThrowHelper.Data(path, lineNumber, where, "must be an object with an 'id'");
-                            var item = -1;
-                            string? id = null;
-                            var action = UserAction.None;
-                            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                            {
-                                var name = reader.GetString()!;
-                                reader.Read();
-                                if (name == "id")
-                                {
-                                    if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= idChars.Length)
-                                    {
-                                        var n = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, idChars);
-                                        item = catalog.IndexOf(idChars[..n]);
-                                        if (item < 0)
-                                            id = idChars[..n].ToString();
-                                    }
-                                    else
-                                    {
-                                        id = JsonFields.ScalarText(ref reader, path, lineNumber, $"{where}.id");
-                                        item = catalog.IndexOf(id);
-                                    }
-                                    id ??= "";
-                                }
-                                else if (name == "action")
-                                {
-                                    if (reader.TokenType == JsonTokenType.Null)
-                                        continue;
-                                    if (reader.TokenType != JsonTokenType.String)
-                                        ThrowHelper.Data(path, lineNumber, $"{where}.action", "must be one of none, click, cart, order");
-                                    var ok = reader.ValueSpan.Length <= actionChars.Length
-                                        && Levels.TryParse(actionChars[..System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, actionChars)], out action);
-                                    if (!ok)
-                                        ThrowHelper.Data(path, lineNumber, $"{where}.action", $"unknown action '{reader.GetString()}' (expected none, click, cart or order)");
-                                }
-                                else
-                                {
-                                    reader.Skip();
-                                }
-                            }
-                            if (id is null)
-                                ThrowHelper.Data(path, lineNumber, $"{where}.id", "missing");
-                            if (item < 0)
-                            {
-                                var problem = new MmseDataException(path, lineNumber, $"{where}.id", $"item '{id}' is not in the catalog");
-                                if (skipUnknown is null)
-                                    throw problem;
-                                skipUnknown.Add(problem);
-                                builder.UnknownItemIds++;
-                            }
-                            else
-                            {
-                                items.Add(item);
-                                actions.Add(action);
-                            }
-                            position++;
-                        }
-                        break;
-                    default:
-                        reader.Skip();
-                        break;
+                    reader.Read();
+                    ParseItems(ref reader);
+                    sawItems = true;
+                }
+                else if (reader.ValueTextEquals("query"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                        ThrowHelper.Data(_path, lineNumber, "query", $"must be a string, not {JsonFields.Describe(reader.TokenType)}");
+                    query = Intern(ref reader);
+                }
+                else if (reader.ValueTextEquals("user"u8))
+                {
+                    reader.Read();
+                    User = reader.TokenType switch
+                    {
+                        JsonTokenType.Null => null,
+                        JsonTokenType.String => Intern(ref reader),
+                        _ => _strings.Intern(JsonFields.ScalarText(ref reader, _path, lineNumber, "user")),
+                    };
+                }
+                else if (reader.ValueTextEquals("time"u8))
+                {
+                    reader.Read();
+                    Time = ParseTime(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
                 }
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                ThrowHelper.Data(path, lineNumber, null, "malformed JSON: trailing content after the object");
+                ThrowHelper.Data(_path, lineNumber, null, "malformed JSON: trailing content after the object");
         }
         catch (JsonException e)
         {
-            ThrowHelper.Data(path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
+            ThrowHelper.Data(_path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
         }
         if (query is null)
-            ThrowHelper.Data(path, lineNumber, "query", "missing (every request needs a query)");
+            ThrowHelper.Data(_path, lineNumber, "query", "missing (every request needs a query)");
         if (!sawItems)
-            ThrowHelper.Data(path, lineNumber, "items", "missing (every request needs its displayed items)");
-        return (query, user, time);
+            ThrowHelper.Data(_path, lineNumber, "items", "missing (every request needs its displayed items)");
+        Query = query;
     }
 
-    private static long ParseTime(ref Utf8JsonReader reader, string path, long lineNumber)
+    private void ParseItems(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+            ThrowHelper.Data(_path, _line, "items", $"must be an array, not {JsonFields.Describe(reader.TokenType)}");
+        var position = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+                ThrowHelper.Data(_path, _line, $"items[{position}]", "must be an object with an 'id'");
+            var item = -1;
+            var sawId = false;
+            var action = UserAction.None;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    item = LookUp(ref reader, position);
+                    sawId = true;
+                }
+                else if (reader.ValueTextEquals("action"u8))
+                {
+                    reader.Read();
+                    action = ParseAction(ref reader, position);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (!sawId)
+                ThrowHelper.Data(_path, _line, $"items[{position}].id", "missing");
+            if (item >= 0)
+            {
+                if (_count == _items.Length)
+                {
+                    Array.Resize(ref _items, _count * 2);
+                    Array.Resize(ref _actions, _count * 2);
+                }
+                _items[_count] = item;
+                _actions[_count] = action;
+                _count++;
+            }
+            position++;
+        }
+    }
+
+    /// <summary>The catalog index of the id under the reader, or -1 when unknown and dropping.</summary>
+    private int LookUp(ref Utf8JsonReader reader, int position)
+    {
+        int item;
+        if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped && !reader.HasValueSequence)
+            item = _catalog.IndexOf(Chars(reader.ValueSpan));
+        else
+            item = _catalog.IndexOf(JsonFields.ScalarText(ref reader, _path, _line, $"items[{position}].id"));
+        if (item >= 0)
+            return item;
+        var id = reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan);
+        var problem = new MmseDataException(_path, _line, $"items[{position}].id", $"item '{id}' is not in the catalog");
+        if (!_dropUnknown)
+            throw problem;
+        Unknown.Add(problem);
+        return -1;
+    }
+
+    private UserAction ParseAction(ref Utf8JsonReader reader, int position)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+            return UserAction.None;
+        if (reader.TokenType != JsonTokenType.String)
+            ThrowHelper.Data(_path, _line, $"items[{position}].action", "must be one of none, click, cart, order");
+        if (!reader.ValueIsEscaped)
+        {
+            var value = reader.ValueSpan;
+            if (value.SequenceEqual("click"u8)) return UserAction.Click;
+            if (value.SequenceEqual("none"u8)) return UserAction.None;
+            if (value.SequenceEqual("order"u8)) return UserAction.Order;
+            if (value.SequenceEqual("cart"u8)) return UserAction.Cart;
+        }
+        else if (Levels.TryParse(reader.GetString(), out var action))
+        {
+            return action;
+        }
+        ThrowHelper.Data(_path, _line, $"items[{position}].action",
+            $"unknown action '{reader.GetString()}' (expected none, click, cart or order)");
+        return default;
+    }
+
+    private long ParseTime(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
         {
@@ -176,12 +262,30 @@ public static class SearchLogReader
                 return SearchLog.NoTime;
             case JsonTokenType.Number when reader.TryGetInt64(out var seconds):
                 return seconds * 1000;
-            case JsonTokenType.String when DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal, out var t):
-                return t.ToUnixTimeMilliseconds();
-            default:
-                ThrowHelper.Data(path, lineNumber, "time", "must be an ISO 8601 time or Unix seconds");
-                return 0;
+            case JsonTokenType.String:
+                // The reader's own ISO 8601 parser allocates nothing, but it reads a time without
+                // an offset as local time; those (and other spellings) take the general path as UTC.
+                if (!reader.ValueIsEscaped && reader.ValueSpan is [.., (byte)'Z'] && reader.TryGetDateTimeOffset(out var fast))
+                    return fast.ToUnixTimeMilliseconds();
+                if (DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+                    return t.ToUnixTimeMilliseconds();
+                break;
         }
+        ThrowHelper.Data(_path, _line, "time", "must be an ISO 8601 time or Unix seconds");
+        return 0;
+    }
+
+    /// <summary>The string value under the reader, interned (decoded into the reused buffer first).</summary>
+    private string Intern(ref Utf8JsonReader reader) =>
+        !reader.ValueIsEscaped && !reader.HasValueSequence
+            ? _strings.Intern(Chars(reader.ValueSpan))
+            : _strings.Intern(reader.GetString()!);
+
+    private ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8)
+    {
+        if (_chars.Length < utf8.Length)
+            _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
+        var n = Encoding.UTF8.GetChars(utf8, _chars);
+        return _chars.AsSpan(0, n);
     }
 }

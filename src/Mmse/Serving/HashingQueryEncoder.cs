@@ -21,7 +21,7 @@ public sealed record HashingEncoderOptions
 /// (the "hashing trick"), so texts that share tokens have a positive cosine. Two heads with
 /// different views of the query: head 0 hashes whole words, head 1 character trigrams of
 /// <c>#word#</c> (so it still matches a misspelt or partial word). An item is one vector
-/// holding both. It stands in for the trained model in tests, benchmarks and demos, and is a
+/// holding both (each half of its weight). It stands in for the trained model in tests, benchmarks and demos, and is a
 /// fair lexical baseline; it is not MMSE's model.
 /// </summary>
 public sealed class HashingQueryEncoder : IQueryEncoder
@@ -57,18 +57,26 @@ public sealed class HashingQueryEncoder : IQueryEncoder
         Normalize(trigrams);
     }
 
-    /// <summary>Writes an item's vector [Dim] from its text fields: words and trigrams in one space, L2-normalised.</summary>
+    /// <summary>
+    /// Writes an item's vector [Dim] from its text fields: the word part and the trigram part are
+    /// each L2-normalised, then summed and normalised, so both heads see half the item's weight.
+    /// </summary>
     public void EncodeItem(string title, string? brand, string? category, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(title);
         if (destination.Length != Dim)
             throw new ArgumentException($"'destination':{destination.Length} must equal dim {Dim}");
+        var trigrams = Dim <= 1024 ? stackalloc float[Dim] : new float[Dim];
+        trigrams.Clear();
         destination.Clear();
-        AddText(QueryNormalizer.Normalize(title), destination, destination);
+        AddText(QueryNormalizer.Normalize(title), destination, trigrams);
         if (brand is not null)
-            AddText(QueryNormalizer.Normalize(brand), destination, destination);
+            AddText(QueryNormalizer.Normalize(brand), destination, trigrams);
         if (category is not null)
-            AddText(QueryNormalizer.Normalize(category.Replace('>', ' ')), destination, destination);
+            AddText(QueryNormalizer.Normalize(category.Replace('>', ' ')), destination, trigrams);
+        Normalize(destination);
+        Normalize(trigrams);
+        TensorPrimitives.Add(destination, trigrams, destination);
         Normalize(destination);
     }
 

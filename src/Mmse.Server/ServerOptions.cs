@@ -1,0 +1,40 @@
+using Mmse.Serving;
+
+namespace Mmse.Server;
+
+/// <summary>
+/// How the search service listens and what it refuses. Defaults keep a slow or hostile client
+/// from holding a connection or memory: every wait has a timeout, every body a size limit.
+/// </summary>
+public sealed record ServerOptions
+{
+    /// <summary>Addresses to listen on (default http://127.0.0.1:8080; port 0 picks a free port).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8080"];
+
+    /// <summary>When set, POST /admin/reload needs it in <c>X-Api-Key</c> or <c>Authorization: Bearer</c> (default none).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Limits on one search (query length, k, filters, batch size).</summary>
+    public SearchLimits Limits { get; init; } = SearchLimits.Default;
+
+    /// <summary>Largest request body (default 1 MiB); larger is refused with 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>Time a client has to send the request line and headers (default 10 s).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Idle time before a kept-alive connection is closed (default 60 s).</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Slowest body upload tolerated, in bytes per second after a 5 s grace (default 240).</summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>Slowest response download tolerated, in bytes per second after a 5 s grace (default 240).</summary>
+    public double MinResponseBytesPerSecond { get; init; } = 240;
+
+    /// <summary>Most open connections (default 10,000); more are refused.</summary>
+    public long MaxConcurrentConnections { get; init; } = 10_000;
+
+    /// <summary>Write start-up, reload and error messages to the console (default true).</summary>
+    public bool LogToConsole { get; init; } = true;
+}

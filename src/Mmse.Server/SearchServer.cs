@@ -91,8 +91,8 @@ public sealed partial class SearchServer : IAsyncDisposable
             limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
             limits.KeepAliveTimeout = options.KeepAliveTimeout;
-            limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
-            limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, TimeSpan.FromSeconds(5));
+            limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, options.MinDataRateGracePeriod);
+            limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, options.MinDataRateGracePeriod);
             limits.MaxConcurrentConnections = options.MaxConcurrentConnections;
             limits.MaxConcurrentUpgradedConnections = 0;
             limits.MaxRequestLineSize = 8 * 1024;
@@ -117,7 +117,18 @@ public sealed partial class SearchServer : IAsyncDisposable
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
         // A parameter that does not bind ("k=abc") throws, so the problem middleware names it.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing's own refusals come with no detail; say what was wrong.
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"nothing at {request.Path}; the API is described at /openapi.json",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}",
+                StatusCodes.Status415UnsupportedMediaType => $"the body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'",
+                _ => null,
+            };
+        });
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Mmse search service";

@@ -26,10 +26,13 @@ public sealed record ServerOptions
     /// <summary>Idle time before a kept-alive connection is closed (default 60 s).</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Slowest body upload tolerated, in bytes per second after a 5 s grace (default 240).</summary>
+    /// <summary>How long a body upload or response download may run below its minimum rate before it is cut off (default 5 s, more than 1 s).</summary>
+    public TimeSpan MinDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Slowest body upload tolerated, in bytes per second after the grace period (default 240).</summary>
     public double MinRequestBodyBytesPerSecond { get; init; } = 240;
 
-    /// <summary>Slowest response download tolerated, in bytes per second after a 5 s grace (default 240).</summary>
+    /// <summary>Slowest response download tolerated, in bytes per second after the grace period (default 240).</summary>
     public double MinResponseBytesPerSecond { get; init; } = 240;
 
     /// <summary>Most open connections (default 10,000); more are refused.</summary>

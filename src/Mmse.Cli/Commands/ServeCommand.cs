@@ -28,7 +28,7 @@ internal sealed class ServeCommand : Command
           --api-key KEY      key that POST /admin/reload must present (X-Api-Key header);
                              also read from MMSE_API_KEY       (default none: reload is open)
           --max-k N          largest k a search may ask for      (default 1000)
-          --quiet            no request-independent log lines on the console
+          --quiet            no log lines on the console (start-up, reloads, errors)
 
         Example:
           mmse serve --model hashing --index exact --catalog catalog.jsonl --urls http://127.0.0.1:8080
@@ -65,7 +65,17 @@ internal sealed class ServeCommand : Command
 
     private static async Task<int> RunAsync(ServerOptions options, IEngineLoader loader, CliContext context)
     {
-        await using var server = await SearchServer.StartAsync(options, loader, context.Cancellation).ConfigureAwait(false);
+        SearchServer server;
+        try
+        {
+            server = await SearchServer.StartAsync(options, loader, context.Cancellation).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // Kestrel's "Failed to bind to address ...: address already in use." is the user's to fix.
+            throw new MmseInputException($"cannot listen on {string.Join(' ', options.Urls)}: {e.Message}", e);
+        }
+        await using var running = server;
         context.Out.WriteLine($"mmse serve: listening on {string.Join(' ', server.Urls)} (Ctrl+C to stop)");
         await server.WaitForShutdownAsync(context.Cancellation).ConfigureAwait(false);
         return ExitCodes.Ok;

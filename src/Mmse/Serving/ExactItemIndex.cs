@@ -66,8 +66,16 @@ public sealed class ExactItemIndex : IItemIndex
             if (filter is not null && !filter.Allows(i))
                 continue;
             var row = _vectors.AsSpan(i * Dim, Dim);
+            var maxZ = float.NegativeInfinity;
             for (var h = 0; h < headCount; h++)
+            {
                 z[h] = TensorPrimitives.Dot(heads.Slice(h * Dim, Dim), row);
+                maxZ = MathF.Max(maxZ, z[h]);
+            }
+            // The fused score is a weighted mean of the z_k, so it never exceeds their max: an
+            // item whose best head cannot beat the worst kept hit is skipped without the exps.
+            if (size == heapItems.Length && size > 0 && maxZ < heapScores[0])
+                continue;
             var score = PostFusion.Fuse(z, beta);
             if (size < heapItems.Length)
             {

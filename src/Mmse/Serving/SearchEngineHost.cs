@@ -58,7 +58,8 @@ public sealed class SearchEngineHost : IDisposable
             if (engine.TryAcquire())
                 return new Lease(engine);
             // Retired between the read and the acquire: the swap has already published the
-            // next engine, so the next read sees it.
+            // next engine, so the next read sees it, unless the host itself was disposed.
+            ObjectDisposedException.ThrowIf(ReferenceEquals(engine, Volatile.Read(ref _current)), this);
         }
     }
 

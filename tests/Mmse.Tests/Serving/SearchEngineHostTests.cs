@@ -81,4 +81,12 @@ public class SearchEngineHostTests
         lease.Dispose();
         Assert.True(engine.IsDisposed);
     }
+
+    [Fact]
+    public void Acquire_after_the_host_is_disposed_throws_instead_of_spinning()
+    {
+        var host = new SearchEngineHost(ServingTestData.Engine());
+        host.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => host.Acquire());
+    }
 }

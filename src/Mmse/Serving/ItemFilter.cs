@@ -18,10 +18,18 @@ public sealed class ItemFilter
     {
         _catalog = catalog;
         _clauses = clauses;
+        Key = string.Join('\n', _clauses.Select(c => $"{c.Field}:{c.Value}".ToUpperInvariant()).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The clauses in canonical form (field as the catalog spells it), e.g. "category:Tools > Hardware".</summary>
     public IReadOnlyList<string> Clauses => [.. _clauses.Select(c => $"{c.Field}:{c.Value}")];
+
+    /// <summary>
+    /// One string that is equal for filters that allow the same items of the same catalog
+    /// (canonical clauses, sorted, case-folded): the key for an index that caches an
+    /// allowed-set bitset per filter instead of rebuilding it for every request.
+    /// </summary>
+    public string Key { get; }
 
     /// <summary>True when item <paramref name="item"/> (a catalog index) passes every clause.</summary>
     public bool Allows(int item)

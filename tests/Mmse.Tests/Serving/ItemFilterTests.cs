@@ -45,6 +45,15 @@ public class ItemFilterTests
     }
 
     [Fact]
+    public void Key_is_the_same_for_the_same_filter_in_any_spelling_or_order()
+    {
+        var a = _parser.Parse(["brand:HardCo", "category:tools>hardware"])!;
+        var b = _parser.Parse(["Category: Tools > Hardware", "BRAND:hardco"])!;
+        Assert.Equal(a.Key, b.Key);
+        Assert.NotEqual(a.Key, _parser.Parse(["brand:HardCo"])!.Key);
+    }
+
+    [Fact]
     public void No_clauses_is_no_filter()
     {
         Assert.Null(_parser.Parse(null));

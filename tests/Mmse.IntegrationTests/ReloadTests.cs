@@ -58,8 +58,11 @@ public class ReloadTests
         harness.Loader.DelayMs = 1500;
         var first = harness.Client.SendAsync(ReloadRequest());
         // Wait until the first reload is inside the loader, then ask again.
-        while (harness.Loader.Loads < 2)
+        for (var wait = 0; harness.Loader.Loads < 2; wait++)
+        {
+            Assert.True(wait < 3000, "the first reload never reached the loader");
             await Task.Delay(10);
+        }
         using var second = await harness.Client.SendAsync(ReloadRequest());
         await Json.AssertProblemAsync(second, 409, "another reload is running");
         using var firstResponse = await first;
@@ -100,18 +103,28 @@ public class ReloadTests
 
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() => QueryLoop(w))).ToArray();
         var dims = new[] { 32, 48, 64, 80, 96, 112 };
-        foreach (var dim in dims)
+        try
         {
-            harness.Loader.Dim = dim;
-            using var response = await harness.Client.SendAsync(ReloadRequest());
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            // Let queries run on each engine before the next swap.
-            var before = Volatile.Read(ref completed);
-            while (Volatile.Read(ref completed) < before + 20)
-                await Task.Delay(5);
+            foreach (var dim in dims)
+            {
+                harness.Loader.Dim = dim;
+                using var response = await harness.Client.SendAsync(ReloadRequest());
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                // Let queries run on each engine before the next swap.
+                var before = Volatile.Read(ref completed);
+                for (var wait = 0; Volatile.Read(ref completed) < before + 20; wait++)
+                {
+                    Assert.True(wait < 6000, $"searches stopped completing after the swap to dim {dim}: {string.Join("; ", failures.Take(3))}");
+                    await Task.Delay(5);
+                }
+            }
         }
-        await stop.CancelAsync();
-        await Task.WhenAll(workers);
+        finally
+        {
+            // Stop the query loops even when an assertion failed, so none outlives the server.
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
 
         Assert.Empty(failures);
         Assert.True(completed > 100, $"only {completed} searches ran");

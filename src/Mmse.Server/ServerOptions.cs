@@ -1,10 +1,10 @@
-using Mmse.Serving;
-
 namespace Mmse.Server;
 
 /// <summary>
 /// How the search service listens and what it refuses. Defaults keep a slow or hostile client
 /// from holding a connection or memory: every wait has a timeout, every body a size limit.
+/// Limits on a search itself (query length, k, batch size) are the engine's
+/// <see cref="Mmse.Serving.SearchLimits"/>, given to its loader, so a reload may change them.
 /// </summary>
 public sealed record ServerOptions
 {
@@ -13,9 +13,6 @@ public sealed record ServerOptions
 
     /// <summary>When set, POST /admin/reload needs it in <c>X-Api-Key</c> or <c>Authorization: Bearer</c> (default none).</summary>
     public string? ApiKey { get; init; }
-
-    /// <summary>Limits on one search (query length, k, filters, batch size).</summary>
-    public SearchLimits Limits { get; init; } = SearchLimits.Default;
 
     /// <summary>Largest request body (default 1 MiB); larger is refused with 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1 << 20;

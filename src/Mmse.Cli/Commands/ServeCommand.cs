@@ -55,7 +55,6 @@ internal sealed class ServeCommand : Command
         {
             Urls = urls,
             ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
-            Limits = limits,
             LogToConsole = !quiet,
         };
         if (options.ApiKey is null && urls.Any(u => !IsLoopback(u)))

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Load test of `mmse serve` with wrk (Debian's), on this machine.
+# Usage: bench/server/run.sh [ITEMS...]     (default: 10000 100000)
+#   env: DURATION (s, default 20), CONNECTIONS (saturation run, default 32), PORT (default 18080),
+#        MODEL (default hashing), INDEX (default exact; the HNSW index file once it exists),
+#        CATALOG (use this catalog instead of generating one; then ITEMS is ignored)
+# For each catalog it runs: (1) saturation: CONNECTIONS connections as fast as they go;
+# (2) paced at about 1,000 requests/s (10 connections, 10 ms pause before each request);
+# (3) the peer: GET /healthz at saturation, the HTTP stack's own ceiling in the same conditions.
+# wrk and the server share the machine's cores; wrk is a closed-loop client, so the paced
+# run's latencies do not include queueing a fixed-rate client would see (no coordinated-
+# omission correction: Debian has wrk, not wrk2). Results: artifacts/bench/server-*.txt.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/bench/server"
+out="$root/artifacts/bench"
+mkdir -p "$out"
+duration="${DURATION:-20}"
+connections="${CONNECTIONS:-32}"
+port="${PORT:-18080}"
+model="${MODEL:-hashing}"
+index="${INDEX:-exact}"
+
+if ! command -v wrk >/dev/null; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+
+sizes=("$@")
+[[ ${#sizes[@]} -eq 0 ]] && sizes=(10000 100000)
+[[ -n "${CATALOG:-}" ]] && sizes=(given)
+report="$out/server-$(date -u +%Y%m%dT%H%M%SZ).txt"
+{
+  echo "# mmse serve load test, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GB RAM; load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# model $model, index $index, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), duration ${duration}s per run"
+} | tee "$report"
+
+"$root/mmse" --version >/dev/null  # build first, outside the timings
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; true; }
+trap cleanup EXIT
+
+for size in "${sizes[@]}"; do
+  work="$out/server-catalog-$size"
+  mkdir -p "$work"
+  if [[ -n "${CATALOG:-}" ]]; then
+    catalog="$CATALOG"
+    [[ -f "$work/queries.txt" ]] || awk -v n=0 -v seed=7 -v queries="$work/queries.txt" -f "$here/gen-catalog.awk" >/dev/null
+  else
+    catalog="$work/catalog.jsonl"
+    if [[ ! -f "$catalog" ]]; then
+      awk -v n="$size" -v seed=7 -v queries="$work/queries.txt" -f "$here/gen-catalog.awk" > "$catalog.tmp"
+      mv "$catalog.tmp" "$catalog"
+    fi
+  fi
+  "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
+    sleep 0.5
+  done
+  items=$(curl -sf "http://127.0.0.1:$port/healthz" | sed -E 's/.*"items":([0-9]+).*/\1/')
+  # Warm-up: JIT tiers and caches, not measured.
+  WRK_QUERIES="$work/queries.txt" wrk -t2 -c8 -d5s -s "$here/search.lua" "http://127.0.0.1:$port" >/dev/null
+  sat=$(WRK_QUERIES="$work/queries.txt" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 wrk -t2 -c10 -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  # The peer in the same conditions: the cheapest endpoint, i.e. what HTTP alone costs here.
+  peer=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  {
+    echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT }"
+    echo "items=$items saturation(c=$connections): ${sat#RESULT }"
+    echo "items=$items paced(c=10, 10 ms pause): ${paced#RESULT }"
+  } | tee -a "$report"
+  cleanup
+  server_pid=""
+done
+echo "written: $report"

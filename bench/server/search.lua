@@ -1,0 +1,35 @@
+-- wrk script: GET /search with queries cycled from queries.txt (one URL-encoded query per line).
+-- Optional pacing: WRK_DELAY_MS in the environment makes every connection wait that long
+-- before each request, so c connections offer at most c * 1000 / WRK_DELAY_MS requests/s.
+local queries = {}
+local counter = 0
+local k = os.getenv("WRK_K") or "10"
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+
+function init(args)
+  local path = os.getenv("WRK_QUERIES") or "queries.txt"
+  for line in io.lines(path) do
+    queries[#queries + 1] = line
+  end
+  -- Each thread starts at a different place in the list.
+  counter = math.random(#queries)
+end
+
+function request()
+  counter = counter + 1
+  local q = queries[(counter % #queries) + 1]
+  return wrk.format("GET", "/search?q=" .. q .. "&k=" .. k)
+end
+
+if delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d non2xx=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end

@@ -1,0 +1,85 @@
+using Mmse.Server;
+using Mmse.Serving;
+
+namespace Mmse.Cli.Commands;
+
+/// <summary>`mmse serve`: the HTTP search service (docs/server.md).</summary>
+internal sealed class ServeCommand : Command
+{
+    public override string Name => "serve";
+
+    public override string Summary => "Serve search over HTTP: API, web page, metrics, hot reload";
+
+    public override string Help => """
+        Usage: mmse serve --model MODEL --index INDEX --catalog C [--urls URLS] [--api-key KEY]
+
+        Loads the model, the index and the catalog and answers searches over HTTP until
+        Ctrl+C or SIGTERM. The page is at /, the API at /search, /items/{id}, /healthz,
+        /metrics, /openapi.json; POST /admin/reload re-reads the three files and swaps them
+        in without dropping a request. See docs/server.md.
+
+        Options:
+          --model MODEL      the query encoder: 'hashing' or 'hashing:dim=N' (the built-in
+                             hashing encoder) until trained model files can be loaded
+          --index INDEX      'exact' (exact search, items embedded at load) or a .fvecs file
+                             of item vectors, one row per catalog item
+          --catalog C        the catalog (JSONL, CSV or TSV)
+          --urls URLS        where to listen, ';'-separated     (default http://127.0.0.1:8080)
+          --api-key KEY      key that POST /admin/reload must present (X-Api-Key header);
+                             also read from MMSE_API_KEY       (default none: reload is open)
+          --max-k N          largest k a search may ask for      (default 1000)
+          --quiet            no log lines on the console (start-up, reloads, errors)
+
+        Example:
+          mmse serve --model hashing --index exact --catalog catalog.jsonl --urls http://127.0.0.1:8080
+          curl 'http://127.0.0.1:8080/search?q=angle+bracket&k=5&filter=category:Tools'
+        """;
+
+    public override int Run(CliArgs args, CliContext context)
+    {
+        var source = new EngineSource(args.Required("--model"), args.Required("--index"), args.Required("--catalog"));
+        var urls = (args.Option("--urls") ?? "http://127.0.0.1:8080")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var apiKey = args.Option("--api-key") ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");
+        var maxK = args.Int("--max-k", SearchLimits.Default.MaxK, 1, 100_000);
+        var quiet = args.Flag("--quiet");
+        args.Finish();
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+                throw new UsageException($"option '--urls': '{url}' is not an http:// address");
+        }
+
+        var limits = SearchLimits.Default with { MaxK = maxK };
+        var options = new ServerOptions
+        {
+            Urls = urls,
+            ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
+            LogToConsole = !quiet,
+        };
+        if (options.ApiKey is null && urls.Any(u => !IsLoopback(u)))
+            context.Error.WriteLine("warning: listening beyond this machine with no --api-key: anyone who can connect can reload");
+        return RunAsync(options, new BuiltInEngineLoader(source, limits), context).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(ServerOptions options, IEngineLoader loader, CliContext context)
+    {
+        SearchServer server;
+        try
+        {
+            server = await SearchServer.StartAsync(options, loader, context.Cancellation).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // Kestrel's "Failed to bind to address ...: address already in use." is the user's to fix.
+            throw new MmseInputException($"cannot listen on {string.Join(' ', options.Urls)}: {e.Message}", e);
+        }
+        await using var running = server;
+        context.Out.WriteLine($"mmse serve: listening on {string.Join(' ', server.Urls)} (Ctrl+C to stop)");
+        await server.WaitForShutdownAsync(context.Cancellation).ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    private static bool IsLoopback(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost");
+}

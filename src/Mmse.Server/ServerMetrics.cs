@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Mmse.Serving;
+
+namespace Mmse.Server;
+
+/// <summary>
+/// Request counts by route and status and a latency histogram per route, kept with lock-free
+/// counters and rendered in the Prometheus text format (version 0.0.4) by <see cref="Render"/>.
+/// </summary>
+public sealed class ServerMetrics
+{
+    /// <summary>Histogram bucket upper bounds in seconds (Prometheus' "le").</summary>
+    public static readonly double[] Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly ConcurrentDictionary<(string Route, int Status), Counter> _requests = new();
+    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private long _queries;
+
+    /// <summary>Counts one finished request.</summary>
+    public void Record(string route, int status, double seconds)
+    {
+        _requests.GetOrAdd((route, status), static _ => new Counter()).Increment();
+        _latency.GetOrAdd(route, static _ => new Histogram()).Observe(seconds);
+    }
+
+    /// <summary>Counts searches answered (a batch counts each of its queries).</summary>
+    public void AddQueries(int count) => Interlocked.Add(ref _queries, count);
+
+    /// <summary>The requests counted for a route and status so far.</summary>
+    public long Requests(string route, int status) =>
+        _requests.TryGetValue((route, status), out var counter) ? counter.Value : 0;
+
+    /// <summary>Everything, in the Prometheus text format.</summary>
+    public string Render(SearchEngineHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var engine = host.Current;
+        var text = new StringBuilder(4096);
+        var inv = CultureInfo.InvariantCulture;
+
+        text.Append("# HELP mmse_http_requests_total HTTP requests by route and status code.\n");
+        text.Append("# TYPE mmse_http_requests_total counter\n");
+        foreach (var ((route, status), counter) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
+            text.Append(inv, $"mmse_http_requests_total{{route=\"{Escape(route)}\",status=\"{status}\"}} {counter.Value}\n");
+
+        text.Append("# HELP mmse_http_request_duration_seconds Time from request start to response end, by route.\n");
+        text.Append("# TYPE mmse_http_request_duration_seconds histogram\n");
+        foreach (var (route, histogram) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal))
+            histogram.Render(text, Escape(route));
+
+        text.Append("# HELP mmse_search_queries_total Searches answered (each query of a batch counts).\n");
+        text.Append("# TYPE mmse_search_queries_total counter\n");
+        text.Append(inv, $"mmse_search_queries_total {Interlocked.Read(ref _queries)}\n");
+
+        text.Append("# HELP mmse_index_items Items in the serving index.\n# TYPE mmse_index_items gauge\n");
+        text.Append(inv, $"mmse_index_items {engine.Index.Count}\n");
+        text.Append("# HELP mmse_index_size_bytes Size of the serving index.\n# TYPE mmse_index_size_bytes gauge\n");
+        text.Append(inv, $"mmse_index_size_bytes {engine.Index.SizeBytes}\n");
+        text.Append("# HELP mmse_catalog_items Items in the serving catalog.\n# TYPE mmse_catalog_items gauge\n");
+        text.Append(inv, $"mmse_catalog_items {engine.Catalog.Count}\n");
+        text.Append("# HELP mmse_model_info The serving model (value always 1).\n# TYPE mmse_model_info gauge\n");
+        text.Append(inv, $"mmse_model_info{{version=\"{Escape(engine.ModelVersion)}\",heads=\"{engine.Encoder.Heads}\",dim=\"{engine.Encoder.Dim}\"}} 1\n");
+        text.Append("# HELP mmse_engine_loaded_timestamp_seconds When the serving engine was loaded (Unix time).\n# TYPE mmse_engine_loaded_timestamp_seconds gauge\n");
+        text.Append(inv, $"mmse_engine_loaded_timestamp_seconds {engine.LoadedAt.ToUnixTimeMilliseconds() / 1000.0}\n");
+        text.Append("# HELP mmse_reloads_total Reloads by outcome.\n# TYPE mmse_reloads_total counter\n");
+        text.Append(inv, $"mmse_reloads_total{{outcome=\"swapped\"}} {host.Reloads}\n");
+        text.Append(inv, $"mmse_reloads_total{{outcome=\"failed\"}} {host.FailedReloads}\n");
+        return text.ToString();
+    }
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private sealed class Counter
+    {
+        private long _value;
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Increment() => Interlocked.Increment(ref _value);
+    }
+
+    private sealed class Histogram
+    {
+        private readonly long[] _counts = new long[Buckets.Length + 1]; // last: above every bound
+        private long _sumMicroseconds;
+
+        public void Observe(double seconds)
+        {
+            var bucket = Array.BinarySearch(Buckets, seconds);
+            if (bucket < 0)
+                bucket = ~bucket;
+            Interlocked.Increment(ref _counts[bucket]);
+            Interlocked.Add(ref _sumMicroseconds, (long)(seconds * 1e6));
+        }
+
+        public void Render(StringBuilder text, string route)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            long cumulative = 0;
+            for (var b = 0; b < Buckets.Length; b++)
+            {
+                cumulative += Interlocked.Read(ref _counts[b]);
+                text.Append(inv, $"mmse_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{Buckets[b]}\"}} {cumulative}\n");
+            }
+            cumulative += Interlocked.Read(ref _counts[^1]);
+            text.Append(inv, $"mmse_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {cumulative}\n");
+            text.Append(inv, $"mmse_http_request_duration_seconds_sum{{route=\"{route}\"}} {Interlocked.Read(ref _sumMicroseconds) / 1e6}\n");
+            text.Append(inv, $"mmse_http_request_duration_seconds_count{{route=\"{route}\"}} {cumulative}\n");
+        }
+    }
+}

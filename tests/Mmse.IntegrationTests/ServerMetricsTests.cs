@@ -1,0 +1,48 @@
+using Mmse.Server;
+using Mmse.Serving;
+
+namespace Mmse.IntegrationTests;
+
+public class ServerMetricsTests
+{
+    [Fact]
+    public void Histogram_buckets_are_cumulative_and_counts_split_by_route_and_status()
+    {
+        var metrics = new ServerMetrics();
+        metrics.Record("/search", 200, 0.0004);
+        metrics.Record("/search", 200, 0.003);
+        metrics.Record("/search", 400, 20);
+        metrics.Record("/items/{id}", 404, 0.001);
+        using var host = new SearchEngineHost(new SearchEngine(new HashingQueryEncoder(new HashingEncoderOptions { Dim = 8 }),
+            new ExactItemIndex(new float[8], 8), BuildCatalog()));
+        var text = metrics.Render(host);
+        Assert.Contains("mmse_http_requests_total{route=\"/search\",status=\"200\"} 2\n", text);
+        Assert.Contains("mmse_http_requests_total{route=\"/search\",status=\"400\"} 1\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/search\",le=\"0.0005\"} 1\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/search\",le=\"0.002\"} 1\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/search\",le=\"0.005\"} 2\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/search\",le=\"10\"} 2\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/search\",le=\"+Inf\"} 3\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_count{route=\"/search\"} 3\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_sum{route=\"/search\"} 20.0034\n", text);
+        Assert.Contains("mmse_http_request_duration_seconds_bucket{route=\"/items/{id}\",le=\"0.001\"} 1\n", text);
+        Assert.Equal(2, metrics.Requests("/search", 200));
+    }
+
+    [Fact]
+    public void Label_values_are_escaped()
+    {
+        var metrics = new ServerMetrics();
+        metrics.Record("a\"b\\c\nd", 200, 0.1);
+        using var host = new SearchEngineHost(new SearchEngine(new HashingQueryEncoder(new HashingEncoderOptions { Dim = 8 }),
+            new ExactItemIndex(new float[8], 8), BuildCatalog()));
+        Assert.Contains("route=\"a\\\"b\\\\c\\nd\"", metrics.Render(host));
+    }
+
+    private static Mmse.Data.Catalog BuildCatalog()
+    {
+        var builder = new Mmse.Data.CatalogBuilder();
+        builder.TryAdd(new Mmse.Data.CatalogItem("1", "one"));
+        return builder.Build();
+    }
+}

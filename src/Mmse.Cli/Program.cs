@@ -10,6 +10,7 @@ public static class Program
     [
         new DemoCommand(),
         new DataStatsCommand(),
+        new SynthCommand(),
     ];
 
     public static int Main(string[] args)

@@ -11,6 +11,7 @@ public static class Program
         new DemoCommand(),
         new DataStatsCommand(),
         new SynthCommand(),
+        new Bm25Command(),
     ];
 
     public static int Main(string[] args)

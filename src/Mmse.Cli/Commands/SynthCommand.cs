@@ -28,6 +28,7 @@ internal sealed class SynthCommand : Command
           --days N           days the log covers                               (default 30)
           --test-days N      last days written to test.jsonl                    (default 1)
           --valid-days N     days before them written to valid.jsonl            (default 1)
+          --max-test N       at most N test requests (a seeded sample), 0 = all (default 20000)
           --lang L           en, zh (Chinese titles and queries) or mixed      (default en)
           --seed S           random seed                                       (default 1)
           --threads N        worker threads, 0 = all cores                     (default 0)
@@ -47,6 +48,7 @@ internal sealed class SynthCommand : Command
             Days = args.Int("--days", defaults.Days, 3, 3650),
             TestDays = args.Int("--test-days", defaults.TestDays, 1, 3650),
             ValidDays = args.Int("--valid-days", defaults.ValidDays, 0, 3650),
+            MaxTestRequests = args.Int("--max-test", defaults.MaxTestRequests, 0, int.MaxValue),
             Language = args.Choice("--lang", "en", "en", "zh", "mixed") switch
             {
                 "zh" => SynthLanguage.Zh,
@@ -67,6 +69,8 @@ internal sealed class SynthCommand : Command
             o.WriteLine($"  {name,-5} {c.Requests,11:N0} requests, {c.Displayed,13:N0} displayed, {c.Clicks + c.Carts + c.Orders,11:N0} acted on; requests with an order {100.0 * c.RequestsWithOrder / requests:F1}%");
         }
         o.WriteLine($"  truth {summary.TruthItems:N0} graded items ({summary.TruthExactItems:N0} exact) for {summary.Test.Requests:N0} test requests");
+        if (summary.TestRequestsDropped > 0)
+            o.WriteLine($"  {summary.TestRequestsDropped:N0} further test-day requests were not written (--max-test {options.MaxTestRequests})");
         o.WriteLine($"  in {summary.Elapsed.TotalSeconds:F1} s");
         return ExitCodes.Ok;
     }

@@ -106,6 +106,7 @@ internal sealed class RequestBlockOutput
     public JsonlBuffer Truth { get; } = new();
     public JsonlBuffer Intents { get; } = new();
     public SynthCounts[] Counts { get; } = [new(), new(), new()];
+    public SynthCounts Dropped { get; private set; } = new();
     public long TruthItems { get; set; }
     public long TruthExact { get; set; }
 
@@ -115,6 +116,7 @@ internal sealed class RequestBlockOutput
         Truth.Clear();
         Intents.Clear();
         for (var s = 0; s < 3; s++) Counts[s] = new SynthCounts();
+        Dropped = new SynthCounts();
         TruthItems = TruthExact = 0;
     }
 }
@@ -147,7 +149,16 @@ internal sealed class RequestGenerator(RequestModel model)
     private readonly List<int> _truthItems = [];
     private readonly List<UserAction> _truthActions = [];
     private readonly ArrayBufferWriter<byte> _jsonBytes = new();
+    private readonly double _testKeepRate = TestKeepRate(model.World.Options);
     private Utf8JsonWriter? _json;
+
+    /// <summary>The share of test-day requests kept so about <see cref="SynthOptions.MaxTestRequests"/> remain.</summary>
+    internal static double TestKeepRate(SynthOptions options)
+    {
+        if (options.MaxTestRequests == 0) return 1;
+        var expected = (double)options.Requests * options.TestDays / options.Days;
+        return expected <= options.MaxTestRequests ? 1 : options.MaxTestRequests / expected;
+    }
 
     public void Generate(int block, RequestBlockOutput output)
     {
@@ -163,19 +174,22 @@ internal sealed class RequestGenerator(RequestModel model)
             var day = (int)(seconds / 86400);
             var split = day >= _options.Days - _options.TestDays ? Test
                 : day >= _options.Days - _options.TestDays - _options.ValidDays ? Valid : Train;
-            OneRequest(ref random, startSeconds + seconds, split, output);
+            // Decided from (seed, request) alone, after the stream advanced, so sampling never shifts other requests.
+            var keep = split != Test || _testKeepRate >= 1 || new SynthRandom(_options.Seed, 9, (ulong)r).NextDouble() < _testKeepRate;
+            OneRequest(ref random, startSeconds + seconds, split, keep, output);
         }
     }
 
-    private void OneRequest(ref SynthRandom random, long time, int split, RequestBlockOutput output)
+    private void OneRequest(ref SynthRandom random, long time, int split, bool keep, RequestBlockOutput output)
     {
         var user = random.Next(_model.Users);
         var chinese = _model.ChineseUser(user);
         var intent = MakeIntent(ref random, out var kind);
         var query = RenderQuery(ref random, intent, kind, chinese);
         var shown = Display(ref random, intent, query, kind);
-        var counts = output.Counts[split];
+        var counts = keep ? output.Counts[split] : output.Dropped;
         Behave(ref random, intent, shown, counts);
+        if (!keep) return;
         var userName = _model.UserName(user);
         output.Logs[split].Request(query, userName, time, _display.AsSpan(0, shown), _actions.AsSpan(0, shown), IdBase);
         if (split == Test)

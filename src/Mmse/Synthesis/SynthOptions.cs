@@ -35,6 +35,14 @@ public sealed record SynthOptions
     /// <summary>The days before the test days written to valid.jsonl. Default 1.</summary>
     public int ValidDays { get; init; } = 1;
 
+    /// <summary>
+    /// At most this many test requests are written (with their truth); when the test days hold
+    /// more, a seeded sample of that share is kept, so truth.jsonl (every grade-3 and grade-2
+    /// item, thousands per request in a million-item catalog) stays a manageable size.
+    /// 0 = keep all. Default 20,000.
+    /// </summary>
+    public int MaxTestRequests { get; init; } = 20_000;
+
     /// <summary>Language of titles and queries. Default English.</summary>
     public SynthLanguage Language { get; init; } = SynthLanguage.En;
 
@@ -73,19 +81,19 @@ public sealed record SynthOptions
     /// <summary>Shops; each has one title style. Default 400.</summary>
     public int Shops { get; init; } = 400;
 
-    /// <summary>Probability a title uses a synonym of the type noun rather than the canonical noun. Default 0.45.</summary>
-    public double TitleSynonymRate { get; init; } = 0.45;
+    /// <summary>Probability a title uses a synonym of the type noun rather than the canonical noun. Default 0.55.</summary>
+    public double TitleSynonymRate { get; init; } = 0.55;
 
-    /// <summary>Probability a title leaves out the type's modifier (says "sneakers", not "running sneakers"). Default 0.25.</summary>
-    public double TitleDropModifierRate { get; init; } = 0.25;
+    /// <summary>Probability a title leaves out the type's modifier (says "sneakers", not "running sneakers"). Default 0.35.</summary>
+    public double TitleDropModifierRate { get; init; } = 0.35;
 
     /// <summary>Probability a title mentions a given attribute value. Default 0.7.</summary>
     public double TitleAttributeRate { get; init; } = 0.7;
 
     // ---- requests ----
 
-    /// <summary>Zipf exponent of product-type popularity in requests. Default 1.0.</summary>
-    public double TypeZipf { get; init; } = 1.0;
+    /// <summary>Zipf exponent of product-type popularity in requests (0.7: the top type gets about 5% of requests). Default 0.7.</summary>
+    public double TypeZipf { get; init; } = 0.7;
 
     /// <summary>Probability an intent names a brand. Default 0.2.</summary>
     public double IntentBrandRate { get; init; } = 0.2;
@@ -176,6 +184,7 @@ public sealed record SynthOptions
         Check(Days is >= 3 and <= 3650, $"days: {Days} must be in [3, 3650]");
         Check(TestDays >= 1 && ValidDays >= 0 && TestDays + ValidDays < Days,
             $"test days {TestDays} + valid days {ValidDays} must be fewer than days {Days}");
+        Check(MaxTestRequests >= 0, $"max test requests: {MaxTestRequests} must be >= 0");
         Check(Threads >= 0, $"threads: {Threads} must be >= 0");
         Check(DisplayMin >= 1 && DisplayMax >= DisplayMin && DisplayMax <= 200, $"display: [{DisplayMin}, {DisplayMax}] must satisfy 1 <= min <= max <= 200");
         Check(BrandsPerDepartment is >= 2 and <= 10_000, $"brands per department: {BrandsPerDepartment} must be in [2, 10000]");

@@ -18,6 +18,7 @@ public sealed record SynthSummary(
     SynthCounts Test,
     long TruthItems,
     long TruthExactItems,
+    long TestRequestsDropped,
     TimeSpan Elapsed);
 
 /// <summary>
@@ -58,6 +59,7 @@ public static class SyntheticMarketplace
             .Select(f => new AtomicFile(Path.Combine(directory, f), 1 << 20)).ToArray();
         var totals = new[] { new SynthCounts(), new SynthCounts(), new SynthCounts() };
         long truthItems = 0, truthExact = 0;
+        var dropped = new SynthCounts();
         try
         {
             var blocks = (int)((options.Requests + (long)options.BlockSize - 1) / options.BlockSize);
@@ -85,6 +87,7 @@ public static class SyntheticMarketplace
                     files[3].Stream.Write(o.Truth.Span);
                     files[4].Stream.Write(o.Intents.Span);
                     truthItems += o.TruthItems;
+                    dropped.Add(o.Dropped);
                     truthExact += o.TruthExact;
                 }
                 progress.Report(Math.Min(options.Requests, (long)(first + count) * options.BlockSize), options.Requests, "requests");
@@ -97,7 +100,7 @@ public static class SyntheticMarketplace
         }
 
         var summary = new SynthSummary(Path.GetFullPath(directory), world.Count, world.Taxonomy.Types.Count, world.BrandList.Count,
-            totals[0], totals[1], totals[2], truthItems, truthExact, clock.Elapsed);
+            totals[0], totals[1], totals[2], truthItems, truthExact, dropped.Requests, clock.Elapsed);
         WriteManifest(Path.Combine(directory, "manifest.json"), options, world, summary);
         progress.Line($"synth: wrote {Files.Count} files to {directory} in {clock.Elapsed.TotalSeconds:F1} s");
         return summary;
@@ -210,6 +213,7 @@ public static class SyntheticMarketplace
             json.WriteNumber("brands", summary.Brands);
             json.WriteNumber("truth_items", summary.TruthItems);
             json.WriteNumber("truth_exact_items", summary.TruthExactItems);
+            json.WriteNumber("test_requests_not_written", summary.TestRequestsDropped);
             foreach (var (name, c) in new[] { ("train", summary.Train), ("valid", summary.Valid), ("test", summary.Test) })
             {
                 json.WriteStartObject(name);

@@ -76,6 +76,10 @@ internal sealed class RequestModel
         TypesByToken = map.ToDictionary(p => p.Key, p => p.Value.ToArray());
         ComplementTypes = [.. taxonomy.Types.Select(t => taxonomy.Families[t.Family].Complements
             .SelectMany(f => taxonomy.Types.Where(x => x.Family == f && world.ItemsByType[x.Index].Length > 0).Select(x => x.Index)).ToArray())];
+        BrandLower = [.. world.BrandList.Select(b => b.Name.ToLowerInvariant())];
+        ItemsByTypeInOrder = [.. world.ItemsByType.Select(items => items.Order().ToArray())];
+        DepartmentTypes = [.. taxonomy.Types.Select(t => world.TypesByDepartment[taxonomy.Families[t.Family].Department]
+            .Where(x => world.ItemsByType[x].Length > 0).ToArray())];
         Users = options.Users ?? Math.Max(1, options.Requests / 8);
         UserNames = new string[Math.Min(Users, 1 << 20)];
         for (var u = 0; u < UserNames.Length; u++) UserNames[u] = "u" + (u + 1).ToString(CultureInfo.InvariantCulture);
@@ -85,6 +89,15 @@ internal sealed class RequestModel
     public WeightedSampler TypeSampler { get; }
     public Dictionary<int, int[]> TypesByToken { get; }
     public int[][] ComplementTypes { get; }
+
+    /// <summary>Brand names as shoppers type them.</summary>
+    public string[] BrandLower { get; }
+
+    /// <summary>Items of each type in catalog order (truth lines).</summary>
+    public int[][] ItemsByTypeInOrder { get; }
+
+    /// <summary>Per type, the non-empty types of its department (the engine's filler).</summary>
+    public int[][] DepartmentTypes { get; }
     public int Users { get; }
     public string[] UserNames { get; }
 
@@ -132,6 +145,8 @@ internal sealed class RequestGenerator(RequestModel model)
 
     public const long IdBase = 100_001;
 
+    private static readonly string[] s_pricePhrases = ["under ", "below $", "less than ", "under $"];
+
     private static readonly int[] s_priceSteps = [5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1500, 2000, 3000];
 
     private readonly RequestModel _model = model;
@@ -141,7 +156,8 @@ internal sealed class RequestGenerator(RequestModel model)
     private readonly List<int> _queryHashes = [];
     private readonly List<int> _pool = [];
     private readonly HashSet<int> _seen = [];
-    private readonly List<(double Score, int Item)> _scored = [];
+    private double[] _keys = new double[256];
+    private int[] _items = new int[256];
     private readonly List<int> _similar = [];
     private readonly StringBuilder _text = new();
     private int[] _display = new int[256];
@@ -150,6 +166,10 @@ internal sealed class RequestGenerator(RequestModel model)
     private readonly List<UserAction> _truthActions = [];
     private readonly ArrayBufferWriter<byte> _jsonBytes = new();
     private readonly double _testKeepRate = TestKeepRate(model.World.Options);
+    private readonly double[] _clickByGrade = [.. model.World.Options.ClickByGrade];
+    private readonly double[] _orderByGrade = [.. model.World.Options.OrderByGrade];
+    private readonly double[] _cartByGrade = [.. model.World.Options.CartByGrade];
+    private readonly double[] _examination = [.. Enumerable.Range(0, 256).Select(r => Math.Pow(1 + r, -model.World.Options.ExaminationDecay))];
     private Utf8JsonWriter? _json;
 
     /// <summary>The share of test-day requests kept so about <see cref="SynthOptions.MaxTestRequests"/> remain.</summary>
@@ -215,7 +235,7 @@ internal sealed class RequestGenerator(RequestModel model)
         var type = _model.TypeSampler.Sample(ref random);
         var items = _world.ItemsByType[type];
         var sampler = _world.TypeSamplers[type];
-        int Reference(ref SynthRandom random) => items[sampler.Sample(ref random)];
+        int Reference(ref SynthRandom random) => sampler.Sample(ref random);
         var u = random.NextDouble();
         if (u < _options.BrandOnlyQueryRate)
         {
@@ -268,7 +288,7 @@ internal sealed class RequestGenerator(RequestModel model)
         if (kind == QueryKind.BrandOnly)
         {
             var brand = _world.BrandList[intent.Brand];
-            return chinese && random.Chance(0.5) ? brand.NameZh : brand.Name.ToLowerInvariant();
+            return chinese && random.Chance(0.5) ? brand.NameZh : _model.BrandLower[brand.Index];
         }
         if (kind == QueryKind.Model)
         {
@@ -280,7 +300,7 @@ internal sealed class RequestGenerator(RequestModel model)
         }
         var rate = _options.QuerySynonymRate;
         if (intent.Brand >= 0)
-            _words.Add(chinese && random.Chance(0.5) ? _world.BrandList[intent.Brand].NameZh : _world.BrandList[intent.Brand].Name.ToLowerInvariant());
+            _words.Add(chinese && random.Chance(0.5) ? _world.BrandList[intent.Brand].NameZh : _model.BrandLower[intent.Brand]);
         if (intent.Kind1 >= 0 && intent.Value1 >= 0) _words.Add(Value(intent.Kind1, intent.Value1, chinese, ref random));
         if (intent.Kind2 >= 0 && intent.Value2 >= 0) _words.Add(Value(intent.Kind2, intent.Value2, chinese, ref random));
         var dropModifier = random.Chance(_options.QueryDropModifierRate);
@@ -297,29 +317,37 @@ internal sealed class RequestGenerator(RequestModel model)
         }
         _words.Add(noun);
         if (random.Chance(_options.QueryReorderRate))
-        {
-            var words = _words.ToArray();
-            random.Shuffle(words.AsSpan());
-            _words.Clear();
-            _words.AddRange(words);
-        }
+            random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_words));
         if (!float.IsNaN(intent.MaxPrice))
         {
             var p = ((int)intent.MaxPrice).ToString(CultureInfo.InvariantCulture);
-            _words.Add(chinese ? p + "元以下" : random.Pick((string[])["under " + p, "below $" + p, "less than " + p, "under $" + p]));
+            _words.Add(chinese ? p + "元以下" : random.Pick(s_pricePhrases) + p);
         }
         if (random.Chance(_options.QueryTypoRate))
         {
-            var candidates = Enumerable.Range(0, _words.Count).Where(w => _words[w].Length >= (chinese ? 2 : 4) && !char.IsDigit(_words[w][0])).ToArray();
-            if (candidates.Length > 0)
+            var candidates = 0;
+            foreach (var word in _words)
             {
-                var w = candidates[random.Next(candidates.Length)];
-                _words[w] = Typo(_words[w], ref random);
+                if (Typeable(word, chinese)) candidates++;
+            }
+            if (candidates > 0)
+            {
+                var pick = random.Next(candidates);
+                for (var w = 0; w < _words.Count; w++)
+                {
+                    if (Typeable(_words[w], chinese) && pick-- == 0)
+                    {
+                        _words[w] = Typo(_words[w], ref random);
+                        break;
+                    }
+                }
             }
         }
         var separator = chinese && random.Chance(0.7) ? "" : " ";
         return string.Join(separator, _words);
     }
+
+    private static bool Typeable(string word, bool chinese) => word.Length >= (chinese ? 2 : 4) && !char.IsDigit(word[0]);
 
     private string Value(int kind, int value, bool chinese, ref SynthRandom random)
     {
@@ -375,86 +403,90 @@ internal sealed class RequestGenerator(RequestModel model)
         _seen.Clear();
         _queryHashes.Clear();
         LexicalTokenizer.Hashes(query, _queryHashes);
-        var distinct = _queryHashes.Distinct().ToArray();
+        _queryHashes.Sort();
+        var distinct = 0;
+        for (var k = 0; k < _queryHashes.Count; k++)
+        {
+            if (k == 0 || _queryHashes[k] != _queryHashes[k - 1]) _queryHashes[distinct++] = _queryHashes[k];
+        }
+        _queryHashes.RemoveRange(distinct, _queryHashes.Count - distinct);
         var count = random.Between(_options.DisplayMin, _options.DisplayMax);
 
-        void Add(int item)
-        {
-            if (_seen.Add(item)) _pool.Add(item);
-        }
-        var byType = _world.ItemsByType[intent.Type];
-        var typeSampler = _world.TypeSamplers[intent.Type];
-        for (var k = 0; k < count; k++) Add(byType[typeSampler.Sample(ref random)]);
+        var samplers = _world.TypeSamplers;
+        for (var k = 0; k < count; k++) Add(samplers[intent.Type].Sample(ref random));
         if (kind == QueryKind.Model)
         {
-            foreach (var item in byType)
+            foreach (var item in _world.ItemsByType[intent.Type])
             {
                 if (_world.Models[item] == intent.Model) Add(item);
             }
         }
         _similar.Clear();
-        foreach (var h in distinct)
+        foreach (var h in _queryHashes)
         {
             if (_model.TypesByToken.TryGetValue(h, out var types))
                 _similar.AddRange(types);
         }
         if (_similar.Count > 0)
         {
-            for (var k = 0; k < count; k++)
-            {
-                var t = _similar[random.Next(_similar.Count)];
-                Add(_world.ItemsByType[t][_world.TypeSamplers[t].Sample(ref random)]);
-            }
+            for (var k = 0; k < count * 2 / 3; k++)
+                Add(samplers[_similar[random.Next(_similar.Count)]].Sample(ref random));
         }
         var complements = _model.ComplementTypes[intent.Type];
         if (complements.Length > 0)
         {
-            for (var k = 0; k < count / 4; k++)
-            {
-                var t = complements[random.Next(complements.Length)];
-                Add(_world.ItemsByType[t][_world.TypeSamplers[t].Sample(ref random)]);
-            }
+            for (var k = 0; k < count / 5; k++)
+                Add(samplers[complements[random.Next(complements.Length)]].Sample(ref random));
         }
         if (intent.Brand >= 0)
         {
-            var items = _world.ItemsByBrand[intent.Brand];
-            for (var k = 0; k < count / 2; k++) Add(items[_world.BrandSamplers[intent.Brand].Sample(ref random)]);
+            var brandSampler = _world.BrandSamplers[intent.Brand];
+            for (var k = 0; k < count / 3; k++) Add(brandSampler.Sample(ref random));
         }
-        var department = _world.TypesByDepartment[_world.Taxonomy.Families[_world.Taxonomy.Types[intent.Type].Family].Department];
-        for (var k = 0; k < count / 4 || _pool.Count < count; k++)
-        {
-            var t = department[random.Next(department.Length)];
-            if (_world.ItemsByType[t].Length == 0) continue;
-            Add(_world.ItemsByType[t][_world.TypeSamplers[t].Sample(ref random)]);
-            if (k > count * 8) break;
-        }
+        var department = _model.DepartmentTypes[intent.Type];
+        for (var k = 0; k < count / 5 || (_pool.Count < count && k < count * 8); k++)
+            Add(samplers[department[random.Next(department.Length)]].Sample(ref random));
 
-        _scored.Clear();
-        var logN = Math.Log(_world.Count);
-        foreach (var item in _pool)
+        if (_keys.Length < _pool.Count)
         {
-            var tokens = _world.TokenHashes[item];
-            var matched = 0;
-            foreach (var h in distinct)
-            {
-                if (Array.BinarySearch(tokens, h) >= 0) matched++;
-            }
-            var lexical = distinct.Length == 0 ? 0 : (double)matched / distinct.Length;
-            var score = _options.DisplayLexicalWeight * lexical
-                + _options.DisplayPopularityWeight * (Math.Log(_world.Popularity[item]) + logN)
-                + _options.DisplayNoise * random.Normal();
-            _scored.Add((score, item));
+            _keys = new double[_pool.Count * 2];
+            _items = new int[_pool.Count * 2];
         }
-        // Highest score first; ties by item index so the order never depends on the pool's.
-        _scored.Sort((a, b) => b.Score.CompareTo(a.Score) is var c && c != 0 ? c : a.Item.CompareTo(b.Item));
-        var shown = Math.Min(count, _scored.Count);
+        var facts = _world.Facts;
+        var tokens = _world.TokenData;
+        var queryTokens = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_queryHashes);
+        for (var p = 0; p < _pool.Count; p++)
+        {
+            var item = _pool[p];
+            ref readonly var f = ref facts[item];
+            var itemTokens = tokens.AsSpan(f.TokenStart, f.TokenCount);
+            var matched = 0;
+            foreach (var h in queryTokens)
+            {
+                if (itemTokens.BinarySearch(h) >= 0) matched++;
+            }
+            var lexical = queryTokens.Length == 0 ? 0 : (double)matched / queryTokens.Length;
+            var score = _options.DisplayLexicalWeight * lexical
+                + _options.DisplayPopularityWeight * f.LogPopularity
+                + _options.DisplayNoise * random.Logistic();
+            // Negated so an ascending sort puts the best first.
+            _keys[p] = -score;
+            _items[p] = item;
+        }
+        Array.Sort(_keys, _items, 0, _pool.Count);
+        var shown = Math.Min(count, _pool.Count);
         if (_display.Length < shown)
         {
             _display = new int[shown];
             _actions = new UserAction[shown];
         }
-        for (var k = 0; k < shown; k++) _display[k] = _scored[k].Item;
+        _items.AsSpan(0, shown).CopyTo(_display);
         return shown;
+    }
+
+    private void Add(int item)
+    {
+        if (_seen.Add(item)) _pool.Add(item);
     }
 
     /// <summary>
@@ -473,22 +505,23 @@ internal sealed class RequestGenerator(RequestModel model)
         for (var r = 0; r < shown; r++)
         {
             var item = _display[r];
-            var grade = SynthGrades.Grade(_world, intent, item);
+            ref readonly var facts = ref _world.Facts[item];
+            var grade = SynthGrades.Grade(_world, intent, facts);
             counts.DisplayedByGrade[grade]++;
             var action = UserAction.None;
-            if (!stopped && random.Chance(Math.Pow(1 + r, -_options.ExaminationDecay)))
+            if (!stopped && random.Chance(_examination[r]))
             {
-                var attractive = _options.ClickByGrade[grade] * Math.Exp(sigma * random.Normal() - sigma * sigma / 2 + 0.2 * _world.Quality[item]);
+                var attractive = _clickByGrade[grade] * Math.Exp(sigma * random.Normal() - sigma * sigma / 2 + 0.2 * facts.Quality);
                 if (random.Chance(Math.Min(0.95, attractive)))
                 {
                     action = UserAction.Click;
-                    var fit = Math.Exp(-1.5 * Math.Max(0, Math.Log(_world.Prices[item] / budget)));
-                    if (random.Chance(_options.OrderByGrade[grade] * fit))
+                    var fit = Math.Exp(-1.5 * Math.Max(0, Math.Log(facts.Price / budget)));
+                    if (random.Chance(_orderByGrade[grade] * fit))
                     {
                         action = UserAction.Order;
                         if (random.Chance(_options.StopAfterOrder)) stopped = true;
                     }
-                    else if (random.Chance(_options.CartByGrade[grade] * fit))
+                    else if (random.Chance(_cartByGrade[grade] * fit))
                     {
                         action = UserAction.Cart;
                     }
@@ -514,13 +547,10 @@ internal sealed class RequestGenerator(RequestModel model)
     {
         _truthItems.Clear();
         _truthActions.Clear();
-        var items = _world.ItemsByType[intent.Type];
         // Catalog order, so truth lines are easy to read and compare.
-        var sorted = items.ToArray();
-        Array.Sort(sorted);
-        foreach (var item in sorted)
+        foreach (var item in _model.ItemsByTypeInOrder[intent.Type])
         {
-            var exact = SynthGrades.Satisfies(_world, intent, item);
+            var exact = SynthGrades.Satisfies(intent, _world.Facts[item]);
             _truthItems.Add(item);
             _truthActions.Add(exact ? UserAction.Order : UserAction.Click);
             if (exact) output.TruthExact++;

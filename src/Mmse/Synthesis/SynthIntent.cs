@@ -20,17 +20,21 @@ public static class SynthGrades
     public static int Grade(SynthWorld world, in SynthIntent intent, int item)
     {
         ArgumentNullException.ThrowIfNull(world);
-        var type = world.Types[item];
-        if (type != intent.Type)
-            return world.Taxonomy.IsComplement(intent.Type, type) ? 1 : 0;
-        return Satisfies(world, intent, item) ? 3 : 2;
+        return Grade(world, intent, world.Facts[item]);
+    }
+
+    internal static int Grade(SynthWorld world, in SynthIntent intent, in ItemFacts item)
+    {
+        if (item.Type != intent.Type)
+            return world.Taxonomy.IsComplement(intent.Type, item.Type) ? 1 : 0;
+        return Satisfies(intent, item) ? 3 : 2;
     }
 
     /// <summary>True when an item of the intent's type meets every stated constraint.</summary>
-    internal static bool Satisfies(SynthWorld world, in SynthIntent intent, int item) =>
-        (intent.Brand < 0 || world.Brands[item] == intent.Brand)
-        && (intent.Kind1 < 0 || world.Attribute(item, intent.Kind1) == intent.Value1)
-        && (intent.Kind2 < 0 || world.Attribute(item, intent.Kind2) == intent.Value2)
-        && (float.IsNaN(intent.MaxPrice) || world.Prices[item] <= intent.MaxPrice)
-        && (intent.Model < 0 || world.Models[item] == intent.Model);
+    internal static bool Satisfies(in SynthIntent intent, in ItemFacts item) =>
+        (intent.Brand < 0 || item.Brand == intent.Brand)
+        && (intent.Kind1 < 0 || item.Attribute(intent.Kind1) == intent.Value1)
+        && (intent.Kind2 < 0 || item.Attribute(intent.Kind2) == intent.Value2)
+        && (float.IsNaN(intent.MaxPrice) || item.Price <= intent.MaxPrice)
+        && (intent.Model < 0 || item.Model == intent.Model);
 }

@@ -145,7 +145,7 @@ public sealed record SynthOptions
     /// <summary>Weight of log popularity in the display engine's score. Default 0.35.</summary>
     public double DisplayPopularityWeight { get; init; } = 0.35;
 
-    /// <summary>Gaussian noise on the display score. Default 0.6.</summary>
+    /// <summary>Standard deviation of the (logistic) noise on the display score. Default 0.6.</summary>
     public double DisplayNoise { get; init; } = 0.6;
 
     /// <summary>Examination probability at rank r (0-based) is <c>(1 + r)^-ExaminationDecay</c>. Default 0.6.</summary>

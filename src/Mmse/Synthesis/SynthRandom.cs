@@ -58,6 +58,13 @@ internal struct SynthRandom
         return Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2 * Math.PI * v);
     }
 
+    /// <summary>Logistic noise scaled to unit variance: one logarithm, close enough to normal for score noise.</summary>
+    public double Logistic()
+    {
+        var u = (NextULong() >> 11) * (1.0 / (1UL << 53)) + (0.5 / (1UL << 53));
+        return 0.5513288954217921 * Math.Log(u / (1 - u));
+    }
+
     public T Pick<T>(IReadOnlyList<T> list) => list[Next(list.Count)];
 
     /// <summary>Fisher–Yates shuffle.</summary>
@@ -107,5 +114,56 @@ internal sealed class WeightedSampler
         for (var i = 0; i < n; i++)
             weights[i] = Math.Pow(i + 1, -s);
         return new WeightedSampler(weights);
+    }
+}
+
+/// <summary>
+/// Samples an item with probability proportional to its weight in O(1) (Vose's alias method):
+/// one uniform slot, one coin. Each slot holds its item, its alias item and the threshold in one
+/// 12-byte entry, so a draw touches one cache line of a table that may hold millions of items.
+/// </summary>
+internal sealed class AliasSampler
+{
+    private readonly Slot[] _slots;
+
+    private readonly record struct Slot(float Threshold, int Item, int Alias);
+
+    public AliasSampler(ReadOnlySpan<int> items, ReadOnlySpan<double> weights)
+    {
+        var n = items.Length;
+        _slots = new Slot[n];
+        if (n == 0) return;
+        var total = 0.0;
+        foreach (var w in weights) total += Math.Max(0, w);
+        var scaled = new double[n];
+        for (var i = 0; i < n; i++) scaled[i] = total > 0 ? Math.Max(0, weights[i]) * n / total : 1;
+        var small = new Stack<int>();
+        var large = new Stack<int>();
+        for (var i = n - 1; i >= 0; i--) (scaled[i] < 1 ? small : large).Push(i);
+        var threshold = new double[n];
+        var alias = new int[n];
+        while (small.Count > 0 && large.Count > 0)
+        {
+            var s = small.Pop();
+            var l = large.Pop();
+            threshold[s] = scaled[s];
+            alias[s] = l;
+            scaled[l] = scaled[l] + scaled[s] - 1;
+            (scaled[l] < 1 ? small : large).Push(l);
+        }
+        while (large.Count > 0) { var l = large.Pop(); threshold[l] = 1; alias[l] = l; }
+        while (small.Count > 0) { var s = small.Pop(); threshold[s] = 1; alias[s] = s; }
+        for (var i = 0; i < n; i++) _slots[i] = new Slot((float)threshold[i], items[i], items[alias[i]]);
+    }
+
+    public int Count => _slots.Length;
+
+    /// <summary>An item (not an index); the sampler must not be empty.</summary>
+    public int Sample(ref SynthRandom random)
+    {
+        var x = random.NextULong();
+        var slot = _slots[(int)((x >> 32) * (ulong)_slots.Length >> 32)];
+        // The low 24 bits give the coin, independent of the slot's high bits.
+        return (x & 0xFFFFFF) * (1.0f / (1 << 24)) < slot.Threshold ? slot.Item : slot.Alias;
     }
 }

@@ -82,16 +82,22 @@ public sealed class SynthWorld
     /// <summary>Per item, the sorted distinct lexical token hashes of its title and brand (the display engine's index).</summary>
     internal int[][] TokenHashes { get; }
 
+    /// <summary>The same tokens flattened: item i's are TokenData[Facts[i].TokenStart ..][.. Facts[i].TokenCount].</summary>
+    internal int[] TokenData { get; private set; } = [];
+
+    /// <summary>[items] what the request hot path reads of an item, packed in one cache line.</summary>
+    internal ItemFacts[] Facts { get; private set; } = [];
+
     /// <summary>Items of each type, most popular first.</summary>
     internal int[][] ItemsByType { get; private set; } = [];
 
-    /// <summary>Per type, a popularity sampler over <see cref="ItemsByType"/>.</summary>
-    internal WeightedSampler[] TypeSamplers { get; private set; } = [];
+    /// <summary>Per type, a popularity sampler of its items.</summary>
+    internal AliasSampler[] TypeSamplers { get; private set; } = [];
 
     /// <summary>Items of each brand, most popular first, with samplers.</summary>
     internal int[][] ItemsByBrand { get; private set; } = [];
 
-    internal WeightedSampler[] BrandSamplers { get; private set; } = [];
+    internal AliasSampler[] BrandSamplers { get; private set; } = [];
 
     /// <summary>Types per department.</summary>
     internal int[][] TypesByDepartment { get; private set; } = [];
@@ -115,6 +121,8 @@ public sealed class SynthWorld
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var world = new SynthWorld(options, Taxonomy.Build(options.Seed));
+        if (world.Taxonomy.Attributes.Count > 8)
+            throw new InvalidOperationException("ItemFacts packs at most 8 attribute kinds");
         world.MakeBrandsAndShops();
         var blocks = (options.Items + ItemBlock - 1) / ItemBlock;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
@@ -300,17 +308,43 @@ public sealed class SynthWorld
             Array.Sort(array, (a, b) => Popularity[b].CompareTo(Popularity[a]) is var c && c != 0 ? c : a.CompareTo(b));
             return array;
         }
-        WeightedSampler Sampler(int[] items)
+        AliasSampler Sampler(int[] items)
         {
             var weights = new double[items.Length];
             for (var k = 0; k < items.Length; k++) weights[k] = Popularity[items[k]];
-            return new WeightedSampler(weights);
+            return new AliasSampler(items, weights);
         }
         ItemsByType = [.. byType.Select(Sorted)];
         TypeSamplers = [.. ItemsByType.Select(Sampler)];
         ItemsByBrand = [.. byBrand.Select(Sorted)];
         BrandSamplers = [.. ItemsByBrand.Select(Sampler)];
+        var tokenData = new int[TokenHashes.Sum(t => (long)t.Length)];
+        var facts = new ItemFacts[Count];
+        var logN = Math.Log(Count);
+        var offset = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            var attributes = 0UL;
+            for (var k = 0; k < Math.Min(8, Taxonomy.Attributes.Count); k++)
+                attributes |= (ulong)AttributeValues[i * Taxonomy.Attributes.Count + k] << (8 * k);
+            facts[i] = new ItemFacts(Types[i], Brands[i], Models[i], Prices[i], (float)(Math.Log(Popularity[i]) + logN), Quality[i], offset, TokenHashes[i].Length, attributes);
+            TokenHashes[i].CopyTo(tokenData, offset);
+            offset += TokenHashes[i].Length;
+        }
+        TokenData = tokenData;
+        Facts = facts;
         TypesByDepartment = [.. Taxonomy.Departments.Select(d =>
             Taxonomy.Types.Where(t => Taxonomy.Families[t.Family].Department == d.Index).Select(t => t.Index).ToArray())];
+    }
+}
+
+/// <summary>The fields of an item the request generator reads, in one 40-byte record.</summary>
+internal readonly record struct ItemFacts(int Type, int Brand, int Model, float Price, float LogPopularity, float Quality, int TokenStart, int TokenCount, ulong Attributes)
+{
+    /// <summary>The value index of attribute kind k, or -1.</summary>
+    public int Attribute(int kind)
+    {
+        var v = (int)(Attributes >> (8 * kind)) & 0xFF;
+        return v == SynthWorld.NoValue ? -1 : v;
     }
 }

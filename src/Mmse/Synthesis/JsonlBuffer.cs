@@ -48,6 +48,11 @@ internal sealed class JsonlBuffer
                 span[n++] = (byte)'\\';
                 span[n++] = (byte)c;
             }
+            else if (c is '\n' or '\r' or '\t' or '\b' or '\f')
+            {
+                span[n++] = (byte)'\\';
+                span[n++] = (byte)(c switch { '\n' => 'n', '\r' => 'r', '\t' => 't', '\b' => 'b', _ => 'f' });
+            }
             else if (c < 0x20 || char.IsSurrogate(c) || c == '\u007F')
             {
                 // Rare in generated text; the encoder's \uXXXX form with upper-case hex.

@@ -159,7 +159,7 @@ public class SyntheticMarketplaceTests
     public void Fast_log_lines_equal_the_search_log_writer()
     {
         using var dir = new TempDir();
-        string[] queries = ["men's \"black\" sneakers", "黑色跑步鞋 under $50", "back\\slash\ttab"];
+        string[] queries = ["men's \"black\" sneakers", "黑色跑步鞋 under $50", "back\\slash\ttab\n\u0001\u001f\u007f", "a+b&c<d>e'f é ü"];
         var buffer = new JsonlBuffer();
         using (var writer = new SearchLogJsonlWriter(dir.File("ref.jsonl")))
         {

@@ -72,6 +72,8 @@ internal sealed class SynthCommand : Command
         if (summary.TestRequestsDropped > 0)
             o.WriteLine($"  {summary.TestRequestsDropped:N0} further test-day requests were not written (--max-test {options.MaxTestRequests})");
         o.WriteLine($"  in {summary.Elapsed.TotalSeconds:F1} s");
+        if (Environment.GetEnvironmentVariable("MMSE_DEBUG") is "1")
+            context.Error.WriteLine($"gc: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s, allocated {GC.GetTotalAllocatedBytes() / 1e9:F2} GB");
         return ExitCodes.Ok;
     }
 }

@@ -62,9 +62,16 @@ internal sealed class JsonlBuffer
             {
                 span[n++] = (byte)c;
             }
+            else if (c < 0x800)
+            {
+                span[n++] = (byte)(0xC0 | (c >> 6));
+                span[n++] = (byte)(0x80 | (c & 0x3F));
+            }
             else
             {
-                n += Encoding.UTF8.GetBytes([c], span[n..]);
+                span[n++] = (byte)(0xE0 | (c >> 12));
+                span[n++] = (byte)(0x80 | ((c >> 6) & 0x3F));
+                span[n++] = (byte)(0x80 | (c & 0x3F));
             }
         }
         span[n++] = (byte)'"';

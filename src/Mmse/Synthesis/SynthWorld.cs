@@ -39,7 +39,8 @@ public sealed class SynthWorld
         Categories = new string[n];
         AttributeValues = new byte[n * taxonomy.Attributes.Count];
         Array.Fill(AttributeValues, (byte)NoValue);
-        TokenHashes = new int[n][];
+        _blockTokens = new int[(n + ItemBlock - 1) / ItemBlock][];
+        _tokenCounts = new int[n];
     }
 
     public SynthOptions Options { get; }
@@ -79,10 +80,15 @@ public sealed class SynthWorld
     /// <summary>[items, attribute kinds] value index, or 255 when the item has no such attribute.</summary>
     public byte[] AttributeValues { get; }
 
-    /// <summary>Per item, the sorted distinct lexical token hashes of its title and brand (the display engine's index).</summary>
-    internal int[][] TokenHashes { get; }
+    // Per generation block, the tokens of its items one after the other; per item, how many.
+    private readonly int[][] _blockTokens;
+    private readonly int[] _tokenCounts;
 
-    /// <summary>The same tokens flattened: item i's are TokenData[Facts[i].TokenStart ..][.. Facts[i].TokenCount].</summary>
+    /// <summary>
+    /// Per item, the sorted distinct lexical token hashes of its title and brand (the display
+    /// engine's index), flattened: item i's are TokenData[Facts[i].TokenStart ..][.. Facts[i].TokenCount].
+    /// One array rather than a million small ones keeps the garbage collector's marking cheap.
+    /// </summary>
     internal int[] TokenData { get; private set; } = [];
 
     /// <summary>[items] what the request hot path reads of an item, packed in one cache line.</summary>
@@ -226,6 +232,8 @@ public sealed class SynthWorld
         var variantRate = 1 - 1 / Options.VariantsPerModel;
         var renderer = new TitleRenderer(this);
         var hashes = new List<int>();
+        var blockTokens = new List<int>();
+        var categories = new Dictionary<(int, bool), string>();
         for (var i = start; i < end; i++)
         {
             var variant = i > start && random.Chance(variantRate);
@@ -269,15 +277,27 @@ public sealed class SynthWorld
             Popularity[i] = (float)(Math.Pow(rank + 1, -Options.ItemPopularityZipf) * Math.Exp(0.5 * Quality[i]));
             var shop = Shops[ShopOf[i]];
             Titles[i] = renderer.Title(i, shop, ref random);
-            var dep = Taxonomy.Departments[Taxonomy.Families[Taxonomy.Types[Types[i]].Family].Department];
-            var fam = Taxonomy.Families[Taxonomy.Types[Types[i]].Family];
-            Categories[i] = shop.Chinese ? $"{dep.Name.CanonicalZh} > {fam.Noun.CanonicalZh}" : $"{dep.Name.Canonical} > {Capitalize(fam.Noun.Canonical)}";
+            var familyIndex = Taxonomy.Types[Types[i]].Family;
+            if (!categories.TryGetValue((familyIndex, shop.Chinese), out var category))
+            {
+                var fam = Taxonomy.Families[familyIndex];
+                var dep = Taxonomy.Departments[fam.Department];
+                category = shop.Chinese ? $"{dep.Name.CanonicalZh} > {fam.Noun.CanonicalZh}" : $"{dep.Name.Canonical} > {Capitalize(fam.Noun.Canonical)}";
+                categories.Add((familyIndex, shop.Chinese), category);
+            }
+            Categories[i] = category;
             hashes.Clear();
             LexicalTokenizer.Hashes(Titles[i], hashes);
             LexicalTokenizer.Hashes(BrandList[Brands[i]].Name, hashes);
             hashes.Sort();
-            TokenHashes[i] = [.. hashes.Distinct()];
+            var before = blockTokens.Count;
+            for (var k = 0; k < hashes.Count; k++)
+            {
+                if (k == 0 || hashes[k] != hashes[k - 1]) blockTokens.Add(hashes[k]);
+            }
+            _tokenCounts[i] = blockTokens.Count - before;
         }
+        _blockTokens[block] = [.. blockTokens];
     }
 
     /// <summary>Shop prices: x.99 above 10, cents below.</summary>
@@ -318,7 +338,14 @@ public sealed class SynthWorld
         TypeSamplers = [.. ItemsByType.Select(Sampler)];
         ItemsByBrand = [.. byBrand.Select(Sorted)];
         BrandSamplers = [.. ItemsByBrand.Select(Sampler)];
-        var tokenData = new int[TokenHashes.Sum(t => (long)t.Length)];
+        var tokenData = new int[_blockTokens.Sum(t => (long)t.Length)];
+        var blockOffset = 0;
+        for (var b = 0; b < _blockTokens.Length; b++)
+        {
+            _blockTokens[b].CopyTo(tokenData, blockOffset);
+            blockOffset += _blockTokens[b].Length;
+            _blockTokens[b] = [];
+        }
         var facts = new ItemFacts[Count];
         var logN = Math.Log(Count);
         var offset = 0;
@@ -327,9 +354,8 @@ public sealed class SynthWorld
             var attributes = 0UL;
             for (var k = 0; k < Math.Min(8, Taxonomy.Attributes.Count); k++)
                 attributes |= (ulong)AttributeValues[i * Taxonomy.Attributes.Count + k] << (8 * k);
-            facts[i] = new ItemFacts(Types[i], Brands[i], Models[i], Prices[i], (float)(Math.Log(Popularity[i]) + logN), Quality[i], offset, TokenHashes[i].Length, attributes);
-            TokenHashes[i].CopyTo(tokenData, offset);
-            offset += TokenHashes[i].Length;
+            facts[i] = new ItemFacts(Types[i], Brands[i], Models[i], Prices[i], (float)(Math.Log(Popularity[i]) + logN), Quality[i], offset, _tokenCounts[i], attributes);
+            offset += _tokenCounts[i];
         }
         TokenData = tokenData;
         Facts = facts;

@@ -85,7 +85,9 @@ internal sealed class TitleRenderer(SynthWorld world)
                 Join(brand.Name, SynthWorld.Capitalize(productEn), SynthWorld.Capitalize(string.Join(' ', attributes)), random.Chance(0.6) ? model : "");
                 break;
             case 1:
-                var stuffing = random.Chance(0.5) ? SynthWorld.Capitalize(random.Pick(family.Noun.Forms)) : "";
+                // Keyword stuffing: another name of the product, as sellers add for search engines.
+                var other = family.Noun.Forms[random.Next(family.Noun.Forms.Count)];
+                var stuffing = random.Chance(0.5) && other != noun ? SynthWorld.Capitalize(other) : "";
                 Join(random.Pick(TaxonomyData.NoiseEn), SynthWorld.Capitalize(string.Join(' ', attributes)), SynthWorld.Capitalize(productEn), stuffing,
                     "-", brand.Name, random.Chance(0.5) ? model : "", random.Pick(TaxonomyData.NoiseEn));
                 break;

@@ -233,6 +233,11 @@ public static class SyntheticMarketplace
                 json.WriteEndObject();
             }
             json.WriteEndObject();
+            // Sizes let a reader notice a truncated or mixed-up folder.
+            json.WriteStartObject("file_bytes");
+            foreach (var name in Files.Where(f => f != "manifest.json"))
+                json.WriteNumber(name, new FileInfo(Path.Combine(Path.GetDirectoryName(path)!, name)).Length);
+            json.WriteEndObject();
             json.WriteStartArray("product_types");
             foreach (var t in world.Taxonomy.Types)
             {

@@ -219,14 +219,9 @@ internal sealed class RequestGenerator(RequestModel model)
         }
     }
 
-    private int FirstOfModel(int type, int model)
-    {
-        foreach (var i in _world.ItemsByType[type])
-        {
-            if (_world.Models[i] == model) return i;
-        }
-        throw new InvalidOperationException($"model {model} has no item of type {type}");
-    }
+    /// <summary>Model ids are the index of the model's first item (variants follow it).</summary>
+    private int FirstOfModel(int type, int model) =>
+        _world.Models[model] == model && _world.Types[model] == type ? model : throw new InvalidOperationException($"model {model} has no item of type {type}");
 
     private enum QueryKind { Normal, BrandOnly, Model }
 
@@ -416,10 +411,8 @@ internal sealed class RequestGenerator(RequestModel model)
         for (var k = 0; k < count; k++) Add(samplers[intent.Type].Sample(ref random));
         if (kind == QueryKind.Model)
         {
-            foreach (var item in _world.ItemsByType[intent.Type])
-            {
-                if (_world.Models[item] == intent.Model) Add(item);
-            }
+            // A model's items are its first item (whose index is the model id) and the variants right after it.
+            for (var item = intent.Model; item < _world.Count && _world.Models[item] == intent.Model; item++) Add(item);
         }
         _similar.Clear();
         foreach (var h in _queryHashes)

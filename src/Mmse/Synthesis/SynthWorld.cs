@@ -62,7 +62,7 @@ public sealed class SynthWorld
     /// <summary>[items] shop index.</summary>
     public int[] ShopOf { get; }
 
-    /// <summary>[items] model number id; colour and size variants of one product share it.</summary>
+    /// <summary>[items] model number id: the index of the model's first item; its colour and size variants follow it and share the id.</summary>
     public int[] Models { get; }
 
     public float[] Prices { get; }

@@ -11,6 +11,8 @@ public static class Program
         new DemoCommand(),
         new DataStatsCommand(),
         new ServeCommand(),
+        new SynthCommand(),
+        new Bm25Command(),
     ];
 
     public static int Main(string[] args)

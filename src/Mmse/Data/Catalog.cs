@@ -19,12 +19,11 @@ public sealed record CatalogItem(
 /// </summary>
 public sealed class Catalog
 {
-    private readonly Dictionary<string, int> _indexById;
+    private readonly IdIndex _index;
 
     internal Catalog(
         string[] ids, string[] titles, string?[] brands, string?[] categories, string?[] shops,
-        float[] prices, int[] attributeOffsets, string[] attributeKeys, string[] attributeValues,
-        Dictionary<string, int> indexById)
+        float[] prices, int[] attributeOffsets, string[] attributeKeys, string[] attributeValues)
     {
         Ids = ids;
         Titles = titles;
@@ -35,7 +34,7 @@ public sealed class Catalog
         AttributeOffsets = attributeOffsets;
         AttributeKeys = attributeKeys;
         AttributeValues = attributeValues;
-        _indexById = indexById;
+        _index = new IdIndex(ids);
     }
 
     public int Count => Ids.Length;
@@ -62,11 +61,17 @@ public sealed class Catalog
     public string[] AttributeValues { get; }
 
     /// <summary>The dense index of an id, or -1.</summary>
-    public int IndexOf(string id) => _indexById.TryGetValue(id, out var i) ? i : -1;
+    public int IndexOf(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return _index.IndexOf(id.AsSpan());
+    }
 
     /// <summary>The dense index of an id given as UTF-16 chars (no string allocated), or -1.</summary>
-    public int IndexOf(ReadOnlySpan<char> id) =>
-        _indexById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out var i) ? i : -1;
+    public int IndexOf(ReadOnlySpan<char> id) => _index.IndexOf(id);
+
+    /// <summary>The dense index of an id given as UTF-8 bytes (straight from a file), or -1.</summary>
+    public int IndexOfUtf8(ReadOnlySpan<byte> id) => _index.IndexOf(id);
 
     /// <summary>The value of attribute <paramref name="key"/> of item i, or null.</summary>
     public string? Attribute(int item, string key)
@@ -142,6 +147,5 @@ public sealed class CatalogBuilder
 
     public Catalog Build() => new(
         [.. _ids], [.. _titles], [.. _brands], [.. _categories], [.. _shops], [.. _prices],
-        [.. _attributeOffsets], [.. _attributeKeys], [.. _attributeValues],
-        new Dictionary<string, int>(_indexById, StringComparer.Ordinal));
+        [.. _attributeOffsets], [.. _attributeKeys], [.. _attributeValues]);
 }

@@ -138,7 +138,7 @@ public sealed record LogStatistics
     private static long CountInconsistentPairs(SearchLog log, int[] requestQuery)
     {
         static long Key(int query, int item) => ((long)query << 32) | (uint)item;
-        var positive = new HashSet<long>();
+        var positive = new HashSet<long>(MixedKeyComparer.Instance);
         for (var r = 0; r < log.Count; r++)
         {
             for (var i = log.Offsets[r]; i < log.Offsets[r + 1]; i++)
@@ -149,7 +149,7 @@ public sealed record LogStatistics
         }
         if (positive.Count == 0)
             return 0;
-        var inconsistent = new HashSet<long>();
+        var inconsistent = new HashSet<long>(MixedKeyComparer.Instance);
         for (var r = 0; r < log.Count; r++)
         {
             for (var i = log.Offsets[r]; i < log.Offsets[r + 1]; i++)
@@ -164,4 +164,17 @@ public sealed record LogStatistics
         }
         return inconsistent.Count;
     }
+}
+
+/// <summary>
+/// long.GetHashCode xors the halves, so (query, item) keys with small numbers in both halves
+/// collide en masse; a multiplicative (Fibonacci) hash spreads them.
+/// </summary>
+internal sealed class MixedKeyComparer : IEqualityComparer<long>
+{
+    public static readonly MixedKeyComparer Instance = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long obj) => (int)((ulong)(obj * -7046029254386353131L) >> 32);
 }

@@ -218,7 +218,7 @@ internal sealed class JsonlRequestParser
     {
         int item;
         if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped && !reader.HasValueSequence)
-            item = _catalog.IndexOf(Chars(reader.ValueSpan));
+            item = _catalog.IndexOfUtf8(reader.ValueSpan);
         else
             item = _catalog.IndexOf(JsonFields.ScalarText(ref reader, _path, _line, $"items[{position}].id"));
         if (item >= 0)

@@ -73,6 +73,18 @@ public sealed class Catalog
     /// <summary>The dense index of an id given as UTF-8 bytes (straight from a file), or -1.</summary>
     public int IndexOfUtf8(ReadOnlySpan<byte> id) => _index.IndexOf(id);
 
+    /// <summary>
+    /// Batch lookup of UTF-8 ids held in <paramref name="source"/>: <c>results[k]</c> receives the
+    /// index of <c>source[starts[k] .. starts[k] + lengths[k]]</c> or -1; entries with a negative
+    /// length are skipped. Faster than one <see cref="IndexOfUtf8(ReadOnlySpan{byte})"/> per id on large catalogs.
+    /// </summary>
+    public void IndexOfUtf8(ReadOnlySpan<byte> source, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<int> results)
+    {
+        if (starts.Length != lengths.Length || results.Length < lengths.Length)
+            throw new ArgumentException($"'starts':{starts.Length}, 'lengths':{lengths.Length} and 'results':{results.Length} must match");
+        _index.IndexOfMany(source, starts, lengths, results);
+    }
+
     /// <summary>The value of attribute <paramref name="key"/> of item i, or null.</summary>
     public string? Attribute(int item, string key)
     {

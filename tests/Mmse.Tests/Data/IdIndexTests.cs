@@ -52,3 +52,38 @@ public class IdIndexTests
     public void Duplicate_ids_are_refused() =>
         Assert.Throws<ArgumentException>(() => new IdIndex(["a", "b", "a"]));
 }
+
+public class IdIndexBatchTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(100)]
+    public void Batch_lookup_agrees_with_single_lookups(int count)
+    {
+        var random = new Random(count);
+        var ids = Enumerable.Range(0, 500).Select(i => $"{i * 7919 % 100003}-{new string('x', i % 13)}").Distinct().ToList();
+        var index = new IdIndex(ids);
+        var probes = Enumerable.Range(0, count).Select(_ => random.Next(4) == 0 ? $"missing{random.Next(100)}" : ids[random.Next(ids.Count)]).ToList();
+        var source = Encoding.UTF8.GetBytes(string.Concat(probes));
+        var starts = new int[count];
+        var lengths = new int[count];
+        for (int k = 0, at = 0; k < count; k++)
+        {
+            starts[k] = at;
+            lengths[k] = Encoding.UTF8.GetByteCount(probes[k]);
+            at += lengths[k];
+        }
+        if (count > 0)
+            lengths[count / 2] = -1; // skipped: keeps its value
+        var results = Enumerable.Repeat(-7, count).ToArray();
+
+        index.IndexOfMany(source, starts, lengths, results);
+
+        for (var k = 0; k < count; k++)
+            Assert.Equal(lengths[k] < 0 ? -7 : index.IndexOf(probes[k].AsSpan()), results[k]);
+    }
+}

@@ -117,6 +117,30 @@ public sealed class SearchLogBuilder
         _offsets.Add(_total);
     }
 
+    /// <summary>Appends every request of <paramref name="other"/> (a chunk read in parallel), in order.</summary>
+    internal void Append(SearchLogBuilder other)
+    {
+        if (_total + other._total > _items.Length)
+        {
+            var size = Math.Max(_items.Length * 2, _total + other._total);
+            Array.Resize(ref _items, size);
+            Array.Resize(ref _actions, size);
+        }
+        other._items.AsSpan(0, other._total).CopyTo(_items.AsSpan(_total));
+        other._actions.AsSpan(0, other._total).CopyTo(_actions.AsSpan(_total));
+        for (var r = 0; r < other.Count; r++)
+        {
+            _queries.Add(_pool.Intern(other._queries[r]));
+            var user = other._users[r];
+            _users.Add(user is null ? null : _pool.Intern(user));
+            _times.Add(other._times[r]);
+            _offsets.Add(_total + other._offsets[r + 1]);
+        }
+        _total += other._total;
+        DuplicateItemsMerged += other.DuplicateItemsMerged;
+        UnknownItemIds += other.UnknownItemIds;
+    }
+
     public SearchLog Build() => new(
         [.. _queries], [.. _users], [.. _times], [.. _offsets],
         _items.AsSpan(0, _total).ToArray(), _actions.AsSpan(0, _total).ToArray(),

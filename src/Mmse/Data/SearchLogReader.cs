@@ -27,11 +27,8 @@ public static class SearchLogReader
             case DataFormat.Csv or DataFormat.Tsv:
                 throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
         }
-        var length = new FileInfo(path).Length;
-        var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
-        return threads > 1 && length > options.ChunkBytes
-            ? ReadParallel(path, catalog, options, problems, threads, length)
-            : ReadSerial(path, catalog, options, problems);
+        var threads = ChunkedRead.Threads(path, options);
+        return threads > 1 ? ReadParallel(path, catalog, options, problems, threads) : ReadSerial(path, catalog, options, problems);
     }
 
     private static SearchLog ReadSerial(string path, Catalog catalog, DataReadOptions options, DataProblems problems)
@@ -69,89 +66,40 @@ public static class SearchLogReader
         return builder.Build();
     }
 
-    /// <summary>One byte range of a parallel read: its requests, and its problems with chunk-relative line numbers.</summary>
-    private sealed class Chunk
+    private sealed class LogChunk : ChunkState
     {
         public SearchLogBuilder Builder { get; } = new();
-        public long Lines { get; set; }
-        public bool Any { get; set; }
-        public List<(long Line, string? Field, string Problem)> Problems { get; } = [];
-        public (long Line, string? Field, string Problem)? Fatal { get; set; }
     }
 
     /// <summary>
-    /// Reads the file in byte-range chunks on several threads, each with its own parser and
-    /// builder, then joins the chunks in file order, so the log, the problems and the first
-    /// error are the same as a serial read (line numbers are fixed up once the line counts of
-    /// the earlier chunks are known).
+    /// Reads byte-range chunks on several threads (<see cref="ChunkedRead"/>), each with its own
+    /// parser, then joins them in file order: the log, the problems and the first error are the
+    /// same as a serial read's (line numbers are fixed up from the earlier chunks' line counts).
     /// </summary>
-    private static SearchLog ReadParallel(string path, Catalog catalog, DataReadOptions options, DataProblems problems,
-        int threads, long length)
+    private static SearchLog ReadParallel(string path, Catalog catalog, DataReadOptions options, DataProblems problems, int threads)
     {
-        var chunkBytes = options.ChunkBytes;
-        var count = (int)((length + chunkBytes - 1) / chunkBytes);
-        var chunks = new Chunk[count];
-        var next = -1;
-        var firstFatal = int.MaxValue;
-        long done = 0;
-
-        void Work()
+        var chunks = ChunkedRead.Run(path, options, threads, () => new LogChunk(), () =>
         {
             var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
-            int c;
-            while ((c = Interlocked.Increment(ref next)) < count)
+            return (chunk, line, lineNumber) =>
             {
-                var chunk = chunks[c] = new Chunk();
-                if (c > Volatile.Read(ref firstFatal))
-                    continue;  // an earlier chunk already failed: its error is the one reported
-                using var lines = new LineReader(path, (long)c * chunkBytes, Math.Min(length, (long)(c + 1) * chunkBytes));
-                long reported = 0;
-                while (lines.TryReadLine(out var line))
+                try
                 {
-                    if (line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0)
-                        continue;
-                    chunk.Any = true;
-                    try
-                    {
-                        parser.Parse(line, lines.LineNumber);
-                        chunk.Builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
-                        chunk.Builder.UnknownItemIds += parser.Unknown.Count;
-                        foreach (var unknown in parser.Unknown)
-                            chunk.Problems.Add((unknown.Line, unknown.Field, unknown.Problem));
-                    }
-                    catch (MmseDataException e)
-                    {
-                        if (!options.SkipBad)
-                        {
-                            chunk.Fatal = (e.Line, e.Field, e.Problem);
-                            int seen;
-                            while (c < (seen = Volatile.Read(ref firstFatal)) && Interlocked.CompareExchange(ref firstFatal, c, seen) != seen)
-                            {
-                            }
-                            break;
-                        }
-                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
-                    }
-                    if ((lines.LineNumber & 0x3FF) == 0)
-                    {
-                        Interlocked.Add(ref done, lines.Position - reported);
-                        reported = lines.Position;
-                        if (c > Volatile.Read(ref firstFatal))
-                            break;
-                    }
+                    parser.Parse(line, lineNumber);
+                    chunk.Builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
+                    chunk.Builder.UnknownItemIds += parser.Unknown.Count;
+                    foreach (var unknown in parser.Unknown)
+                        chunk.Problems.Add((unknown.Line, unknown.Field, unknown.Problem));
                 }
-                chunk.Lines = lines.LineNumber;
-                Interlocked.Add(ref done, lines.Position - reported);
-            }
-        }
-
-        var workers = Enumerable.Range(0, Math.Min(threads, count))
-            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
-            .ToArray();
-        var all = Task.WhenAll(workers);
-        while (!((IAsyncResult)all).AsyncWaitHandle.WaitOne(200))
-            options.Progress?.Report((Math.Min(Interlocked.Read(ref done), length - 1), length));
-        all.GetAwaiter().GetResult();  // rethrows a worker's unexpected exception as itself
+                catch (MmseDataException e)
+                {
+                    if (options.SkipBad)
+                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
+                    else
+                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                }
+            };
+        });
 
         var builder = new SearchLogBuilder();
         long offset = 0;
@@ -168,6 +116,7 @@ public static class SearchLogReader
         }
         if (!any)
             ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
+        var length = new FileInfo(path).Length;
         options.Progress?.Report((length, length));
         return builder.Build();
     }

@@ -95,8 +95,10 @@ internal sealed class DataStatsCommand : Command
             ["requests_with_order"] = s.RequestsWithOrder,
             ["items_per_request"] = new Dictionary<string, double>
             {
-                ["mean"] = Math.Round(s.ItemsPerRequestMean, 4), ["p50"] = s.ItemsPerRequestP50,
-                ["p95"] = s.ItemsPerRequestP95, ["max"] = s.ItemsPerRequestMax,
+                ["mean"] = Math.Round(s.ItemsPerRequestMean, 4),
+                ["p50"] = s.ItemsPerRequestP50,
+                ["p95"] = s.ItemsPerRequestP95,
+                ["max"] = s.ItemsPerRequestMax,
             },
             ["unknown_item_ids"] = s.UnknownItemIds,
             ["duplicate_items_in_request"] = s.DuplicateItemsInRequest,

@@ -112,7 +112,8 @@ internal static class DataGenerator
         var statsTime = Lap();
         Console.WriteLine($"catalog {catalog.Count:N0} items {catalogTime}; log {log.Count:N0} requests " +
             $"({log.Items.Length:N0} items) {logTime}; statistics {statsTime} " +
-            $"(inconsistent pairs {stats.InconsistentPairs:N0}); managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB");
+            $"(inconsistent pairs {stats.InconsistentPairs:N0}); managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB; " +
+            $"GCs gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s");
         return 0;
     }
 

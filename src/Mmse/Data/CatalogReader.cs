@@ -40,7 +40,12 @@ public static class CatalogReader
     /// </summary>
     private static Catalog ReadJsonlParallel(string path, DataReadOptions options, DataProblems problems, int threads)
     {
-        var chunks = ChunkedRead.Run(path, options, threads, () => new CatalogChunk(), () =>
+        var chunks = ChunkedRead.Run(path, options, threads, () =>
+        {
+            var chunk = new CatalogChunk();
+            chunk.Items.Capacity = options.ChunkBytes / 160;  // a typical item line; avoids doubling through the large-object heap
+            return chunk;
+        }, () =>
         {
             var attributes = new List<KeyValuePair<string, string>>();
             var pool = new TextPool();
@@ -61,6 +66,7 @@ public static class CatalogReader
         });
 
         var builder = new CatalogBuilder();
+        builder.EnsureCapacity(chunks.Sum(c => c.Items.Count));
         long offset = 0;
         var any = false;
         foreach (var chunk in chunks)

@@ -117,6 +117,23 @@ public sealed class SearchLogBuilder
         _offsets.Add(_total);
     }
 
+    /// <summary>Reserves room so that growing to this size allocates nothing more (fewer large-object GCs on big reads).</summary>
+    internal void EnsureCapacity(int requests, int items)
+    {
+        _queries.EnsureCapacity(requests);
+        _users.EnsureCapacity(requests);
+        _times.EnsureCapacity(requests);
+        _offsets.EnsureCapacity(requests + 1);
+        if (items > _items.Length)
+        {
+            Array.Resize(ref _items, items);
+            Array.Resize(ref _actions, items);
+        }
+    }
+
+    /// <summary>Displayed items added so far (after merging duplicates).</summary>
+    internal int TotalItems => _total;
+
     /// <summary>Appends every request of <paramref name="other"/> (a chunk read in parallel), in order.</summary>
     internal void Append(SearchLogBuilder other)
     {

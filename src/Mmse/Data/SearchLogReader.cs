@@ -78,7 +78,14 @@ public static class SearchLogReader
     /// </summary>
     private static SearchLog ReadParallel(string path, Catalog catalog, DataReadOptions options, DataProblems problems, int threads)
     {
-        var chunks = ChunkedRead.Run(path, options, threads, () => new LogChunk(), () =>
+        // Room for a typical chunk up front (about 22 bytes per displayed item, 700 per request),
+        // so chunk builders do not grow by doubling through the large-object heap.
+        var chunks = ChunkedRead.Run(path, options, threads, () =>
+        {
+            var chunk = new LogChunk();
+            chunk.Builder.EnsureCapacity(options.ChunkBytes / 256, options.ChunkBytes / 16);
+            return chunk;
+        }, () =>
         {
             var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
             return (chunk, line, lineNumber) =>
@@ -102,6 +109,7 @@ public static class SearchLogReader
         });
 
         var builder = new SearchLogBuilder();
+        builder.EnsureCapacity(chunks.Sum(c => c.Builder.Count), (int)Math.Min(Array.MaxLength, chunks.Sum(c => (long)c.Builder.TotalItems)));
         long offset = 0;
         var any = false;
         foreach (var chunk in chunks)

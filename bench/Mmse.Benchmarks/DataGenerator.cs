@@ -94,17 +94,26 @@ internal static class DataGenerator
             return 2;
         }
         var clock = Stopwatch.StartNew();
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        string Lap()
+        {
+            process.Refresh();
+            var text = $"{clock.Elapsed.TotalSeconds:F2} s (cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s)";
+            clock.Restart();
+            cpu = process.TotalProcessorTime;
+            return text;
+        }
         var catalog = CatalogReader.Read(Path.Combine(args[0], "catalog.jsonl"));
-        var catalogSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
+        var catalogTime = Lap();
         var log = SearchLogReader.Read(Path.Combine(args[0], "log.jsonl"), catalog);
-        var logSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
+        var logTime = Lap();
         var stats = LogStatistics.Compute(catalog, log);
-        var statsSeconds = clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"catalog {catalog.Count:N0} items {catalogSeconds:F2} s, log {log.Count:N0} requests " +
-            $"({log.Items.Length:N0} items) {logSeconds:F2} s, statistics {statsSeconds:F2} s " +
-            $"(inconsistent pairs {stats.InconsistentPairs:N0}), managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB");
+        var statsTime = Lap();
+        Console.WriteLine($"catalog {catalog.Count:N0} items {catalogTime}; log {log.Count:N0} requests " +
+            $"({log.Items.Length:N0} items) {logTime}; statistics {statsTime} " +
+            $"(inconsistent pairs {stats.InconsistentPairs:N0}); managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB; " +
+            $"GCs gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalSeconds:F2} s");
         return 0;
     }
 

@@ -13,21 +13,22 @@ internal sealed class DataStatsCommand : Command
         Usage: mmse data stats --catalog FILE --log FILE [--json OUT] [--skip-bad] [--top N] [--format F]
 
         Reads a catalog (JSONL, CSV or TSV) and a search log (JSONL), or the JDsearch dataset's
-        product_data.txt and release_data.txt, and reports: displayed items
-        per level (order, cart, click, none), requests with and without a positive, items per
+        product_data.txt and release_data.txt, and reports: displayed items per level (order,
+        cart, click, none), requests with and without a positive, items per
         request (mean, p50, p95, max), distinct queries, unknown item ids, duplicate items within a
         request, inconsistent pairs (the same query and item acted on in one request and ignored in
         another) and the top queries.
 
         Options:
-          --catalog FILE   the catalog (.jsonl, .csv or .tsv)                      (required)
-          --log FILE       the search log (.jsonl)                                  (required)
+          --catalog FILE   the catalog (.jsonl, .csv, .tsv or product_data.txt)     (required)
+          --log FILE       the search log (.jsonl or release_data.txt)              (required)
           --json OUT       also write the statistics as JSON to OUT
           --skip-bad       count bad records, show the first few, and keep reading
           --top N          how many top queries to list                            (default 10)
           --format F       auto, jsonl or jdsearch                                 (default auto)
                            auto: JDsearch for product_data*.txt / release_data*.txt, CSV/TSV by
-                           extension, else JSONL; jsonl: never JDsearch; jdsearch: both files are
+                           extension, else JSONL; jsonl: never JDsearch; jdsearch: both files
+                           are JDsearch whatever their names
           --jd-history     JDsearch only: also read each line's user history as requests
 
         Examples:
@@ -95,8 +96,10 @@ internal sealed class DataStatsCommand : Command
             ["requests_with_order"] = s.RequestsWithOrder,
             ["items_per_request"] = new Dictionary<string, double>
             {
-                ["mean"] = Math.Round(s.ItemsPerRequestMean, 4), ["p50"] = s.ItemsPerRequestP50,
-                ["p95"] = s.ItemsPerRequestP95, ["max"] = s.ItemsPerRequestMax,
+                ["mean"] = Math.Round(s.ItemsPerRequestMean, 4),
+                ["p50"] = s.ItemsPerRequestP50,
+                ["p95"] = s.ItemsPerRequestP95,
+                ["max"] = s.ItemsPerRequestMax,
             },
             ["unknown_item_ids"] = s.UnknownItemIds,
             ["duplicate_items_in_request"] = s.DuplicateItemsInRequest,

@@ -19,12 +19,11 @@ public sealed record CatalogItem(
 /// </summary>
 public sealed class Catalog
 {
-    private readonly Dictionary<string, int> _indexById;
+    private readonly IdIndex _index;
 
     internal Catalog(
         string[] ids, string[] titles, string?[] brands, string?[] categories, string?[] shops,
-        float[] prices, int[] attributeOffsets, string[] attributeKeys, string[] attributeValues,
-        Dictionary<string, int> indexById)
+        float[] prices, int[] attributeOffsets, string[] attributeKeys, string[] attributeValues)
     {
         Ids = ids;
         Titles = titles;
@@ -35,7 +34,7 @@ public sealed class Catalog
         AttributeOffsets = attributeOffsets;
         AttributeKeys = attributeKeys;
         AttributeValues = attributeValues;
-        _indexById = indexById;
+        _index = new IdIndex(ids);
     }
 
     public int Count => Ids.Length;
@@ -62,11 +61,29 @@ public sealed class Catalog
     public string[] AttributeValues { get; }
 
     /// <summary>The dense index of an id, or -1.</summary>
-    public int IndexOf(string id) => _indexById.TryGetValue(id, out var i) ? i : -1;
+    public int IndexOf(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return _index.IndexOf(id.AsSpan());
+    }
 
     /// <summary>The dense index of an id given as UTF-16 chars (no string allocated), or -1.</summary>
-    public int IndexOf(ReadOnlySpan<char> id) =>
-        _indexById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out var i) ? i : -1;
+    public int IndexOf(ReadOnlySpan<char> id) => _index.IndexOf(id);
+
+    /// <summary>The dense index of an id given as UTF-8 bytes (straight from a file), or -1.</summary>
+    public int IndexOfUtf8(ReadOnlySpan<byte> id) => _index.IndexOf(id);
+
+    /// <summary>
+    /// Batch lookup of UTF-8 ids held in <paramref name="source"/>: <c>results[k]</c> receives the
+    /// index of <c>source[starts[k] .. starts[k] + lengths[k]]</c> or -1; entries with a negative
+    /// length are skipped. Faster than one <see cref="IndexOfUtf8(ReadOnlySpan{byte})"/> per id on large catalogs.
+    /// </summary>
+    public void IndexOfUtf8(ReadOnlySpan<byte> source, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<int> results)
+    {
+        if (starts.Length != lengths.Length || results.Length < lengths.Length)
+            throw new ArgumentException($"'starts':{starts.Length}, 'lengths':{lengths.Length} and 'results':{results.Length} must match");
+        _index.IndexOfMany(source, starts, lengths, results);
+    }
 
     /// <summary>The value of attribute <paramref name="key"/> of item i, or null.</summary>
     public string? Attribute(int item, string key)
@@ -114,6 +131,19 @@ public sealed class CatalogBuilder
 
     public int Count => _ids.Count;
 
+    /// <summary>Reserves room for this many items (fewer large-object GCs on big reads).</summary>
+    internal void EnsureCapacity(int items)
+    {
+        _ids.EnsureCapacity(items);
+        _titles.EnsureCapacity(items);
+        _brands.EnsureCapacity(items);
+        _categories.EnsureCapacity(items);
+        _shops.EnsureCapacity(items);
+        _prices.EnsureCapacity(items);
+        _attributeOffsets.EnsureCapacity(items + 1);
+        _indexById.EnsureCapacity(items);
+    }
+
     public bool Contains(string id) => _indexById.ContainsKey(id);
 
     /// <summary>Adds an item; returns false (and adds nothing) when the id is already present.</summary>
@@ -142,6 +172,5 @@ public sealed class CatalogBuilder
 
     public Catalog Build() => new(
         [.. _ids], [.. _titles], [.. _brands], [.. _categories], [.. _shops], [.. _prices],
-        [.. _attributeOffsets], [.. _attributeKeys], [.. _attributeValues],
-        new Dictionary<string, int>(_indexById, StringComparer.Ordinal));
+        [.. _attributeOffsets], [.. _attributeKeys], [.. _attributeValues]);
 }

@@ -28,12 +28,88 @@ public static class CatalogReader
         };
     }
 
+    private sealed class CatalogChunk : ChunkState
+    {
+        public List<(CatalogItem Item, long Line)> Items { get; } = [];
+    }
+
+    /// <summary>
+    /// Parses byte-range chunks on several threads (<see cref="ChunkedRead"/>), then adds the
+    /// items to one builder in file order, interleaved with the chunks' bad records by line, so
+    /// duplicates, problems and the first error come out as in a serial read.
+    /// </summary>
+    private static Catalog ReadJsonlParallel(string path, DataReadOptions options, DataProblems problems, int threads)
+    {
+        var chunks = ChunkedRead.Run(path, options, threads, () =>
+        {
+            var chunk = new CatalogChunk();
+            chunk.Items.Capacity = options.ChunkBytes / 160;  // a typical item line; avoids doubling through the large-object heap
+            return chunk;
+        }, () =>
+        {
+            var attributes = new List<KeyValuePair<string, string>>();
+            var pool = new TextPool();
+            return (chunk, line, lineNumber) =>
+            {
+                try
+                {
+                    chunk.Items.Add((ParseItem(line, path, lineNumber, attributes, pool), lineNumber));
+                }
+                catch (MmseDataException e)
+                {
+                    if (options.SkipBad)
+                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
+                    else
+                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                }
+            };
+        });
+
+        var builder = new CatalogBuilder();
+        builder.EnsureCapacity(chunks.Sum(c => c.Items.Count));
+        long offset = 0;
+        var any = false;
+        foreach (var chunk in chunks)
+        {
+            var p = 0;
+            foreach (var (item, line) in chunk.Items)
+            {
+                for (; p < chunk.Problems.Count && chunk.Problems[p].Line < line; p++)
+                    problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
+                if (chunk.Fatal is { } f && f.Line < line)
+                    break;
+                if (!builder.TryAdd(item))
+                {
+                    var duplicate = new MmseDataException(path, offset + line, "id", $"duplicate catalog id '{item.Id}'");
+                    if (!options.SkipBad)
+                        throw duplicate;
+                    problems.Add(duplicate);
+                }
+            }
+            for (; p < chunk.Problems.Count; p++)
+                problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
+            if (chunk.Fatal is { } fatal)
+                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
+            any |= chunk.Any;
+            offset += chunk.Lines;
+        }
+        if (!any)
+            ThrowHelper.Data(path, 0, null, "the file is empty (no catalog items)");
+        var length = new FileInfo(path).Length;
+        options.Progress?.Report((length, length));
+        return builder.Build();
+    }
+
     private static Catalog ReadJsonl(string path, DataReadOptions options, DataProblems problems)
     {
+        var threads = ChunkedRead.Threads(path, options);
+        if (threads > 1)
+            return ReadJsonlParallel(path, options, problems, threads);
         var builder = new CatalogBuilder();
         using var lines = new LineReader(path);
         var any = false;
         var attributes = new List<KeyValuePair<string, string>>();
+        var pool = new TextPool();
         while (lines.TryReadLine(out var line))
         {
             if (line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0)
@@ -41,7 +117,7 @@ public static class CatalogReader
             any = true;
             try
             {
-                var item = ParseItem(line, path, lines.LineNumber, attributes);
+                var item = ParseItem(line, path, lines.LineNumber, attributes, pool);
                 if (!builder.TryAdd(item))
                     ThrowHelper.Data(path, lines.LineNumber, "id", $"duplicate catalog id '{item.Id}'");
             }
@@ -58,8 +134,9 @@ public static class CatalogReader
         return builder.Build();
     }
 
+    /// <summary>Parses one JSONL item; <paramref name="pool"/> (one per thread) interns the repetitive fields.</summary>
     internal static CatalogItem ParseItem(ReadOnlySpan<byte> line, string path, long lineNumber,
-        List<KeyValuePair<string, string>> attributes)
+        List<KeyValuePair<string, string>> attributes, TextPool pool)
     {
         if (!Utf8.IsValid(line))
             ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
@@ -88,9 +165,9 @@ public static class CatalogReader
                 {
                     case "id": id = JsonFields.ScalarText(ref reader, path, lineNumber, field); break;
                     case "title": title = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
-                    case "brand": brand = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
-                    case "category": category = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
-                    case "shop": shop = JsonFields.OptionalString(ref reader, path, lineNumber, field); break;
+                    case "brand": brand = pool.Optional(ref reader, path, lineNumber, field); break;
+                    case "category": category = pool.Optional(ref reader, path, lineNumber, field); break;
+                    case "shop": shop = pool.Optional(ref reader, path, lineNumber, field); break;
                     case "price":
                         if (reader.TokenType == JsonTokenType.Number)
                             price = reader.GetSingle();
@@ -104,11 +181,11 @@ public static class CatalogReader
                             ThrowHelper.Data(path, lineNumber, field, "must be an object of name to value");
                         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                         {
-                            var key = reader.GetString()!;
+                            var key = pool.Text(ref reader, path, lineNumber, "attributes");
                             reader.Read();
                             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null)
                                 ThrowHelper.Data(path, lineNumber, $"attributes.{key}", $"must be a string, not {JsonFields.Describe(reader.TokenType)}");
-                            attributes.Add(new(key, JsonFields.ScalarText(ref reader, path, lineNumber, key)));
+                            attributes.Add(new(key, pool.Text(ref reader, path, lineNumber, $"attributes.{key}")));
                         }
                         break;
                     default:
@@ -131,6 +208,34 @@ public static class CatalogReader
             ThrowHelper.Data(path, lineNumber, "title", "missing (every item needs a title)");
         return new CatalogItem(id, title, brand, category, shop, attributes.Count > 0 ? [.. attributes] : null, price);
     }
+}
+
+/// <summary>
+/// Interns the catalog's repetitive texts (brands, categories, shops, attribute names and
+/// values) straight from the JSON bytes, so a repeat costs a hash lookup instead of a string.
+/// </summary>
+internal sealed class TextPool
+{
+    private readonly StringPool _pool = new();
+    private char[] _chars = new char[256];
+
+    /// <summary>The property name or scalar value under the reader as interned text.</summary>
+    public string Text(ref Utf8JsonReader reader, string path, long line, string field)
+    {
+        if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName or JsonTokenType.Number
+            && !reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var utf8 = reader.ValueSpan;
+            if (_chars.Length < utf8.Length)
+                _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
+            var n = Encoding.UTF8.GetChars(utf8, _chars);
+            return _pool.Intern(_chars.AsSpan(0, n));
+        }
+        return _pool.Intern(reader.TokenType == JsonTokenType.PropertyName ? reader.GetString()! : JsonFields.ScalarText(ref reader, path, line, field));
+    }
+
+    public string? Optional(ref Utf8JsonReader reader, string path, long line, string field) =>
+        reader.TokenType == JsonTokenType.Null ? null : Text(ref reader, path, line, field);
 }
 
 /// <summary>Small helpers that read one JSON value and name the field when it is wrong.</summary>

@@ -18,6 +18,16 @@ public sealed record DataReadOptions
     /// <summary>The file format; <see cref="DataFormat.Auto"/> (the default) goes by the file's name (<see cref="DataFormats.Detect"/>).</summary>
     public DataFormat Format { get; init; }
 
+    /// <summary>
+    /// Threads for reading a large JSONL search log in chunks: 0 (the default) uses every core,
+    /// 1 reads serially. The result is the same either way (chunks are joined in file order,
+    /// bad records are reported in line order); the switch is for repeatability checks.
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary>Bytes per chunk of a parallel read (tests make it tiny to cut lines across chunks). Default 16 MiB.</summary>
+    internal int ChunkBytes { get; init; } = 16 << 20;
+
     /// <summary>How JDsearch files are mapped (used only for that format). Default <see cref="JdSearchOptions.Default"/>.</summary>
     public JdSearchOptions JdSearch { get; init; } = JdSearchOptions.Default;
 }

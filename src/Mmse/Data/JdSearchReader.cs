@@ -142,7 +142,6 @@ public static class JdSearchReader
         var builder = new SearchLogBuilder();
         using var lines = new LineReader(path);
         Span<Range> cols = stackalloc Range[ReleaseColumns.Count];
-        Span<char> idChars = stackalloc char[128];
         var text = new TextBuffer();
         var items = new List<int>(256);
         var actions = new List<UserAction>(256);
@@ -169,9 +168,9 @@ public static class JdSearchReader
                 history.Clear();
                 long unknown = 0;
                 if (jd.IncludeHistory)
-                    unknown += ParseHistory(path, ln, line, cols, catalog, jd, idChars, text, items, actions, history);
+                    unknown += ParseHistory(path, ln, line, cols, catalog, jd, text, items, actions, history);
                 var candidatesStart = items.Count;
-                unknown += ParseCandidates(path, ln, line[cols[1]], line[cols[2]], catalog, jd, idChars, items, actions);
+                unknown += ParseCandidates(path, ln, line[cols[1]], line[cols[2]], catalog, jd, items, actions);
 
                 var allItems = CollectionsMarshal.AsSpan(items);
                 var allActions = CollectionsMarshal.AsSpan(actions);
@@ -195,7 +194,7 @@ public static class JdSearchReader
 
     /// <summary>The candidates and their labels; returns how many were dropped as unknown.</summary>
     private static long ParseCandidates(string path, long ln, ReadOnlySpan<byte> wids, ReadOnlySpan<byte> labels,
-        Catalog catalog, JdSearchOptions jd, Span<char> idChars, List<int> items, List<UserAction> actions)
+        Catalog catalog, JdSearchOptions jd, List<int> items, List<UserAction> actions)
     {
         var widCount = CountList(wids);
         var labelCount = CountList(labels);
@@ -214,7 +213,7 @@ public static class JdSearchReader
                 ThrowHelper.Data(path, ln, $"candidate_label_list[{k}]",
                     $"label '{Encoding.UTF8.GetString(label)}' must be 0, 1, 2 or 3 (none, click, cart, order)");
             }
-            var item = Lookup(catalog, wid, idChars);
+            var item = catalog.IndexOfUtf8(wid);
             if (item < 0)
             {
                 if (!jd.DropMissingProducts)
@@ -232,7 +231,7 @@ public static class JdSearchReader
 
     /// <summary>History interactions grouped into requests (see <see cref="JdSearchOptions.IncludeHistory"/>).</summary>
     private static long ParseHistory(string path, long ln, ReadOnlySpan<byte> line, ReadOnlySpan<Range> cols, Catalog catalog,
-        JdSearchOptions jd, Span<char> idChars, TextBuffer text, List<int> items, List<UserAction> actions,
+        JdSearchOptions jd, TextBuffer text, List<int> items, List<UserAction> actions,
         List<(string Query, int Start, int End)> history)
     {
         var queries = line[cols[3]];
@@ -272,7 +271,7 @@ public static class JdSearchReader
                 groupText = text.Terms(q)!;
                 groupStart = items.Count;
             }
-            var item = Lookup(catalog, wid, idChars);
+            var item = catalog.IndexOfUtf8(wid);
             if (item < 0)
             {
                 if (!jd.DropMissingProducts)
@@ -286,16 +285,6 @@ public static class JdSearchReader
         if (groupText is not null && items.Count > groupStart)
             history.Add((groupText, groupStart, items.Count));
         return unknown;
-    }
-
-    private static int Lookup(Catalog catalog, ReadOnlySpan<byte> id, Span<char> buffer)
-    {
-        if (id.Length <= buffer.Length)
-        {
-            var n = Encoding.UTF8.GetChars(id, buffer);
-            return catalog.IndexOf(buffer[..n]);
-        }
-        return catalog.IndexOf(Encoding.UTF8.GetString(id));
     }
 
     /// <summary>Elements of a '_'-joined list; an empty field is an empty list.</summary>

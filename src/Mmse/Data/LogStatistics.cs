@@ -132,13 +132,15 @@ public sealed record LogStatistics
 
     /// <summary>
     /// Distinct (query, item) pairs acted on somewhere and ignored elsewhere. Positives are a
-    /// small share of displayed items, so a set of positive pairs plus one probe per ignored
-    /// item beats sorting every displayed pair (30M longs) by several times.
+    /// small share of displayed items, so their pairs go into a hash set, and each ignored item
+    /// probes it. Most probes miss, so a small bit filter of the positive pairs (a one-hash
+    /// Bloom filter that fits in cache) answers them first; only its few false hits and the
+    /// true ones reach the set. Sorting every displayed pair (30M longs) took several times longer.
     /// </summary>
     private static long CountInconsistentPairs(SearchLog log, int[] requestQuery)
     {
         static long Key(int query, int item) => ((long)query << 32) | (uint)item;
-        var positive = new HashSet<long>();
+        var positive = new HashSet<long>(MixedKeyComparer.Instance);
         for (var r = 0; r < log.Count; r++)
         {
             for (var i = log.Offsets[r]; i < log.Offsets[r + 1]; i++)
@@ -149,19 +151,47 @@ public sealed record LogStatistics
         }
         if (positive.Count == 0)
             return 0;
-        var inconsistent = new HashSet<long>();
+
+        // [2^bits] about 16 bits per positive pair: about 6% of absent pairs pass the filter.
+        var bits = Math.Clamp(System.Numerics.BitOperations.Log2((uint)positive.Count) + 5, 10, 30);
+        var filter = new ulong[1 << (bits - 6)];
+        var shift = 64 - bits;
+        foreach (var key in positive)
+        {
+            var bit = MixedKeyComparer.Mix(key) >> shift;
+            filter[bit >> 6] |= 1UL << (int)(bit & 63);
+        }
+
+        var inconsistent = new HashSet<long>(MixedKeyComparer.Instance);
         for (var r = 0; r < log.Count; r++)
         {
+            var query = requestQuery[r];
             for (var i = log.Offsets[r]; i < log.Offsets[r + 1]; i++)
             {
-                if (log.Actions[i] == UserAction.None)
-                {
-                    var key = Key(requestQuery[r], log.Items[i]);
-                    if (positive.Contains(key))
-                        inconsistent.Add(key);
-                }
+                if (log.Actions[i] != UserAction.None)
+                    continue;
+                var key = Key(query, log.Items[i]);
+                var bit = MixedKeyComparer.Mix(key) >> shift;
+                if ((filter[bit >> 6] & (1UL << (int)(bit & 63))) != 0 && positive.Contains(key))
+                    inconsistent.Add(key);
             }
         }
         return inconsistent.Count;
     }
+}
+
+/// <summary>
+/// long.GetHashCode xors the halves, so (query, item) keys with small numbers in both halves
+/// collide en masse; a multiplicative (Fibonacci) hash spreads them.
+/// </summary>
+internal sealed class MixedKeyComparer : IEqualityComparer<long>
+{
+    public static readonly MixedKeyComparer Instance = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long obj) => (int)(Mix(obj) >> 32);
+
+    /// <summary>Fibonacci hashing: the high bits of the product depend on every bit of the key.</summary>
+    public static ulong Mix(long key) => (ulong)key * 0x9E3779B97F4A7C15UL;
 }

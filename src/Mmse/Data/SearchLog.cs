@@ -117,6 +117,47 @@ public sealed class SearchLogBuilder
         _offsets.Add(_total);
     }
 
+    /// <summary>Reserves room so that growing to this size allocates nothing more (fewer large-object GCs on big reads).</summary>
+    internal void EnsureCapacity(int requests, int items)
+    {
+        _queries.EnsureCapacity(requests);
+        _users.EnsureCapacity(requests);
+        _times.EnsureCapacity(requests);
+        _offsets.EnsureCapacity(requests + 1);
+        if (items > _items.Length)
+        {
+            Array.Resize(ref _items, items);
+            Array.Resize(ref _actions, items);
+        }
+    }
+
+    /// <summary>Displayed items added so far (after merging duplicates).</summary>
+    internal int TotalItems => _total;
+
+    /// <summary>Appends every request of <paramref name="other"/> (a chunk read in parallel), in order.</summary>
+    internal void Append(SearchLogBuilder other)
+    {
+        if (_total + other._total > _items.Length)
+        {
+            var size = Math.Max(_items.Length * 2, _total + other._total);
+            Array.Resize(ref _items, size);
+            Array.Resize(ref _actions, size);
+        }
+        other._items.AsSpan(0, other._total).CopyTo(_items.AsSpan(_total));
+        other._actions.AsSpan(0, other._total).CopyTo(_actions.AsSpan(_total));
+        for (var r = 0; r < other.Count; r++)
+        {
+            _queries.Add(_pool.Intern(other._queries[r]));
+            var user = other._users[r];
+            _users.Add(user is null ? null : _pool.Intern(user));
+            _times.Add(other._times[r]);
+            _offsets.Add(_total + other._offsets[r + 1]);
+        }
+        _total += other._total;
+        DuplicateItemsMerged += other.DuplicateItemsMerged;
+        UnknownItemIds += other.UnknownItemIds;
+    }
+
     public SearchLog Build() => new(
         [.. _queries], [.. _users], [.. _times], [.. _offsets],
         _items.AsSpan(0, _total).ToArray(), _actions.AsSpan(0, _total).ToArray(),

@@ -27,6 +27,12 @@ public static class SearchLogReader
             case DataFormat.Csv or DataFormat.Tsv:
                 throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
         }
+        var threads = ChunkedRead.Threads(path, options);
+        return threads > 1 ? ReadParallel(path, catalog, options, problems, threads) : ReadSerial(path, catalog, options, problems);
+    }
+
+    private static SearchLog ReadSerial(string path, Catalog catalog, DataReadOptions options, DataProblems problems)
+    {
         var builder = new SearchLogBuilder();
         var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
         using var lines = new LineReader(path);
@@ -59,6 +65,69 @@ public static class SearchLogReader
         options.Progress?.Report((lines.Length, lines.Length));
         return builder.Build();
     }
+
+    private sealed class LogChunk : ChunkState
+    {
+        public SearchLogBuilder Builder { get; } = new();
+    }
+
+    /// <summary>
+    /// Reads byte-range chunks on several threads (<see cref="ChunkedRead"/>), each with its own
+    /// parser, then joins them in file order: the log, the problems and the first error are the
+    /// same as a serial read's (line numbers are fixed up from the earlier chunks' line counts).
+    /// </summary>
+    private static SearchLog ReadParallel(string path, Catalog catalog, DataReadOptions options, DataProblems problems, int threads)
+    {
+        // Room for a typical chunk up front (about 22 bytes per displayed item, 700 per request),
+        // so chunk builders do not grow by doubling through the large-object heap.
+        var chunks = ChunkedRead.Run(path, options, threads, () =>
+        {
+            var chunk = new LogChunk();
+            chunk.Builder.EnsureCapacity(options.ChunkBytes / 256, options.ChunkBytes / 16);
+            return chunk;
+        }, () =>
+        {
+            var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
+            return (chunk, line, lineNumber) =>
+            {
+                try
+                {
+                    parser.Parse(line, lineNumber);
+                    chunk.Builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
+                    chunk.Builder.UnknownItemIds += parser.Unknown.Count;
+                    foreach (var unknown in parser.Unknown)
+                        chunk.Problems.Add((unknown.Line, unknown.Field, unknown.Problem));
+                }
+                catch (MmseDataException e)
+                {
+                    if (options.SkipBad)
+                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
+                    else
+                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                }
+            };
+        });
+
+        var builder = new SearchLogBuilder();
+        builder.EnsureCapacity(chunks.Sum(c => c.Builder.Count), (int)Math.Min(Array.MaxLength, chunks.Sum(c => (long)c.Builder.TotalItems)));
+        long offset = 0;
+        var any = false;
+        foreach (var chunk in chunks)
+        {
+            foreach (var (line, field, problem) in chunk.Problems)
+                problems.Add(new MmseDataException(path, offset + line, field, problem));
+            if (chunk.Fatal is { } fatal)
+                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
+            builder.Append(chunk.Builder);
+            any |= chunk.Any;
+            offset += chunk.Lines;
+        }
+        if (!any)
+            ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
+        var length = new FileInfo(path).Length;
+        options.Progress?.Report((length, length));
+        return builder.Build();
+    }
 }
 
 /// <summary>
@@ -73,8 +142,14 @@ internal sealed class JsonlRequestParser
     private readonly bool _dropUnknown;
     private readonly StringPool _strings = new();
     private char[] _chars = new char[256];
+    // [capacity] per displayed item of the line: catalog index (or Pending/Dropped), action, and
+    // where its id sits in the line, so all of a line's ids are looked up in one batch.
     private int[] _items = new int[256];
     private UserAction[] _actions = new UserAction[256];
+    private int[] _idStarts = new int[256];
+    private int[] _idLengths = new int[256];
+    private const int Pending = -2;
+    private const int Dropped = -1;
     private int _count;
     private long _line;
 
@@ -162,7 +237,38 @@ internal sealed class JsonlRequestParser
             ThrowHelper.Data(_path, lineNumber, "query", "missing (every request needs a query)");
         if (!sawItems)
             ThrowHelper.Data(_path, lineNumber, "items", "missing (every request needs its displayed items)");
+        Resolve(line);
         Query = query;
+    }
+
+    /// <summary>Looks the line's pending ids up in one batch, reports unknown ones, and compacts the items.</summary>
+    private void Resolve(ReadOnlySpan<byte> line)
+    {
+        _catalog.IndexOfUtf8(line, _idStarts.AsSpan(0, _count), _idLengths.AsSpan(0, _count), _items.AsSpan(0, _count));
+        var kept = 0;
+        for (var k = 0; k < _count; k++)
+        {
+            var item = _items[k];
+            if (item < 0)
+            {
+                if (_idLengths[k] >= 0)  // looked up just now and not found (Dropped ones were reported already)
+                    Unknown.Add(UnknownItem(k, Encoding.UTF8.GetString(line.Slice(_idStarts[k], _idLengths[k]))));
+                continue;
+            }
+            _items[kept] = item;
+            _actions[kept] = _actions[k];
+            kept++;
+        }
+        _count = kept;
+    }
+
+    /// <summary>An id absent from the catalog: thrown, or kept for the skip-bad report when dropping.</summary>
+    private MmseDataException UnknownItem(int position, string id)
+    {
+        var problem = new MmseDataException(_path, _line, $"items[{position}].id", $"item '{id}' is not in the catalog");
+        if (!_dropUnknown)
+            throw problem;
+        return problem;
     }
 
     private void ParseItems(ref Utf8JsonReader reader)
@@ -174,15 +280,21 @@ internal sealed class JsonlRequestParser
         {
             if (reader.TokenType != JsonTokenType.StartObject)
                 ThrowHelper.Data(_path, _line, $"items[{position}]", "must be an object with an 'id'");
-            var item = -1;
             var sawId = false;
             var action = UserAction.None;
+            if (_count == _items.Length)
+            {
+                Array.Resize(ref _items, _count * 2);
+                Array.Resize(ref _actions, _count * 2);
+                Array.Resize(ref _idStarts, _count * 2);
+                Array.Resize(ref _idLengths, _count * 2);
+            }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("id"u8))
                 {
                     reader.Read();
-                    item = LookUp(ref reader, position);
+                    SetId(ref reader, position);
                     sawId = true;
                 }
                 else if (reader.ValueTextEquals("action"u8))
@@ -198,37 +310,34 @@ internal sealed class JsonlRequestParser
             }
             if (!sawId)
                 ThrowHelper.Data(_path, _line, $"items[{position}].id", "missing");
-            if (item >= 0)
-            {
-                if (_count == _items.Length)
-                {
-                    Array.Resize(ref _items, _count * 2);
-                    Array.Resize(ref _actions, _count * 2);
-                }
-                _items[_count] = item;
-                _actions[_count] = action;
-                _count++;
-            }
+            _actions[_count] = action;
+            _count++;
             position++;
         }
     }
 
-    /// <summary>The catalog index of the id under the reader, or -1 when unknown and dropping.</summary>
-    private int LookUp(ref Utf8JsonReader reader, int position)
+    /// <summary>
+    /// Notes where the id under the reader sits in the line for the batch lookup; an escaped or
+    /// non-string id (rare) is looked up at once instead.
+    /// </summary>
+    private void SetId(ref Utf8JsonReader reader, int position)
     {
-        int item;
         if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped && !reader.HasValueSequence)
-            item = _catalog.IndexOf(Chars(reader.ValueSpan));
-        else
-            item = _catalog.IndexOf(JsonFields.ScalarText(ref reader, _path, _line, $"items[{position}].id"));
-        if (item >= 0)
-            return item;
-        var id = reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan);
-        var problem = new MmseDataException(_path, _line, $"items[{position}].id", $"item '{id}' is not in the catalog");
-        if (!_dropUnknown)
-            throw problem;
-        Unknown.Add(problem);
-        return -1;
+        {
+            _items[_count] = Pending;
+            _idStarts[_count] = (int)reader.TokenStartIndex + (reader.TokenType == JsonTokenType.String ? 1 : 0);
+            _idLengths[_count] = reader.ValueSpan.Length;
+            return;
+        }
+        var id = JsonFields.ScalarText(ref reader, _path, _line, $"items[{position}].id");
+        var item = _catalog.IndexOf(id);
+        _items[_count] = item;
+        _idLengths[_count] = -1;
+        if (item < 0)
+        {
+            Unknown.Add(UnknownItem(position, id));
+            _items[_count] = Dropped;
+        }
     }
 
     private UserAction ParseAction(ref Utf8JsonReader reader, int position)

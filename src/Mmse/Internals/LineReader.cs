@@ -7,10 +7,12 @@ namespace Mmse.Internals;
 internal sealed class LineReader : IDisposable
 {
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[1 << 20];
+    private byte[] _buffer = new byte[1 << 20];  // grows to the longest line
     private int _start;
     private int _end;
     private bool _eof;
+    private readonly long _origin;          // file offset of the first byte read
+    private readonly long _limit = long.MaxValue;  // lines starting at or after this file offset are not read
 
     public LineReader(string path)
     {
@@ -19,11 +21,33 @@ internal sealed class LineReader : IDisposable
         Length = _stream.Length;
     }
 
+    /// <summary>
+    /// Reads the lines that start in the byte range [start, end) of the file, for parallel
+    /// readers that split a file into chunks: a line that starts before <paramref name="end"/>
+    /// is read to its end, and a line that started before <paramref name="start"/> belongs to
+    /// the previous chunk. <see cref="LineNumber"/> counts from 1 within the chunk.
+    /// </summary>
+    public LineReader(string path, long start, long end) : this(path)
+    {
+        _limit = end;
+        if (end - start < _buffer.Length / 2)
+            _buffer = new byte[Math.Max(4096, (int)(end - start) * 2)];  // grows if a line is longer
+        if (start > 0)
+        {
+            // Start one byte early: if that byte is '\n', the first "line" is empty and the
+            // chunk starts exactly at start; otherwise it is the tail of the previous chunk's line.
+            _origin = start - 1;
+            _stream.Position = _origin;
+            TryReadLine(out _);
+            LineNumber = 0;
+        }
+    }
+
     public string Path { get; }
 
     public long Length { get; }
 
-    /// <summary>Bytes consumed so far (for progress).</summary>
+    /// <summary>Bytes consumed so far (for progress), counted from where this reader started.</summary>
     public long Position { get; private set; }
 
     /// <summary>1-based number of the line last returned.</summary>
@@ -31,6 +55,11 @@ internal sealed class LineReader : IDisposable
 
     public bool TryReadLine(out ReadOnlySpan<byte> line)
     {
+        if (_origin + Position >= _limit)
+        {
+            line = default;
+            return false;
+        }
         while (true)
         {
             var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
@@ -61,7 +90,7 @@ internal sealed class LineReader : IDisposable
         LineNumber++;
         if (line.Length > 0 && line[^1] == (byte)'\r')
             line = line[..^1];
-        if (LineNumber == 1 && line.StartsWith("\uFEFF"u8))
+        if (LineNumber == 1 && _origin == 0 && line.StartsWith("\uFEFF"u8))
             line = line[3..];
         return line;
     }

@@ -187,4 +187,24 @@ public class JdSearchReaderTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("2 requests", result.Out);
     }
+
+    [Fact]
+    public void Format_jsonl_reads_jdsearch_names_as_jsonl()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("product_data.txt", """{"id": "1", "title": "a"}""");
+        var log = dir.Write("release_data.txt", """{"query": "q", "items": [{"id": "1", "action": "order"}]}""");
+
+        var result = CliRunner.Run("data", "stats", "--catalog", catalog, "--log", log, "--format", "jsonl");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("1 requests", result.Out);
+
+        // Auto-detection takes the names at their word and reports the first bad JDsearch line.
+        result = CliRunner.Run("data", "stats", "--catalog", catalog, "--log", log);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{catalog}:1: 1 columns, but product_data.txt has 13", result.Error);
+
+        Assert.Equal(2, CliRunner.Run("data", "stats", "--catalog", catalog, "--log", log, "--format", "xml").ExitCode);
+        Assert.Contains("--format F", CliRunner.Run("data", "stats", "--help").Out);
+    }
 }

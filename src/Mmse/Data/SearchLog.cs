@@ -84,6 +84,11 @@ public sealed class SearchLogBuilder
 
     public long UnknownItemIds { get; set; }
 
+    /// <summary>Requests with more items than this find repeats through a hash map instead of a scan.</summary>
+    internal const int LinearScanLimit = 128;
+
+    private Dictionary<int, int>? _positions;
+
     /// <summary>Adds a request. Repeated items are merged (first position, deepest action).</summary>
     public void Add(string query, string? user, long time, ReadOnlySpan<int> items, ReadOnlySpan<UserAction> actions)
     {
@@ -96,10 +101,31 @@ public sealed class SearchLogBuilder
             Array.Resize(ref _actions, size);
         }
         var start = _total;
+        // Display lists are short (20-40 items), where a SIMD scan beats hashing; truth lists
+        // (every relevant catalog item) can hold thousands, so past a bound use a position map.
+        Dictionary<int, int>? positions = null;
+        if (items.Length > LinearScanLimit)
+        {
+            positions = _positions ??= [];
+            positions.Clear();
+        }
         for (var i = 0; i < items.Length; i++)
         {
             var item = items[i];
-            var existing = _items.AsSpan(start, _total - start).IndexOf(item);
+            int existing;
+            if (positions is null)
+            {
+                existing = _items.AsSpan(start, _total - start).IndexOf(item);
+            }
+            else if (positions.TryGetValue(item, out var at))
+            {
+                existing = at;
+            }
+            else
+            {
+                existing = -1;
+                positions.Add(item, _total - start);
+            }
             if (existing >= 0)
             {
                 DuplicateItemsMerged++;

@@ -10,6 +10,10 @@ public static class Program
     [
         new DemoCommand(),
         new DataStatsCommand(),
+        new TrainCommand(),
+        new EmbedCommand(),
+        new SearchCommand(),
+        new EvalCommand(),
     ];
 
     public static int Main(string[] args)

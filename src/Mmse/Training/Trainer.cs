@@ -140,7 +140,10 @@ public static class Trainer
         {
             if (to.MaxSteps > 0 && optimizer.Step >= to.MaxSteps) break;
             var rng = new Rng(to.Seed, 1000UL + (ulong)epoch);
-            // Catalog stage: a fresh random set of items each epoch.
+            // Catalog stage: a fresh random set of items each epoch (from the identity, so an epoch
+            // depends only on (seed, epoch) and a resumed run matches an uninterrupted one).
+            for (var i = 0; i < permutation.Length; i++)
+                permutation[i] = i;
             for (var i = 0; i < pseudoCount; i++)
             {
                 var j = i + rng.Next(catalog.Count - i);

@@ -5,5 +5,11 @@ namespace Mmse.Benchmarks;
 public static class Program
 {
     /// <summary>BenchmarkDotNet suites; `dotnet run -c Release --project bench/Mmse.Benchmarks -- --filter '*'`.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "model-throughput")
+            ModelThroughput.Run(args);
+        else
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics;
 using Mmse.Data;
 using Mmse.Model;
 using Mmse.Numerics;
@@ -24,7 +25,7 @@ public sealed class ExactEvaluator
 {
     private const int QueryBlock = 32;
     private const int ItemBlock = 1024;
-    private readonly float[] _itemsT; // [Dim, N]
+    private readonly float[] _panels; // per block of ItemBlock items, a contiguous [Dim, nb] transposed panel
     private readonly int _threads;
 
     public ExactEvaluator(MmseModel model, float[] items, int count, int threads = 0)
@@ -35,8 +36,14 @@ public sealed class ExactEvaluator
             throw new ArgumentException($"'items':{items.Length} must hold {count} x {model.Dim}");
         Count = count;
         _threads = Parallel2.Resolve(threads);
-        _itemsT = new float[(long)count * model.Dim];
-        Gemm.Transpose(count, model.Dim, items, _itemsT);
+        // Panels keep every row of B in the product contiguous and close (a [Dim, N] transpose would
+        // put consecutive rows N floats apart and miss the TLB and prefetcher on every step).
+        _panels = new float[(long)count * model.Dim];
+        for (var j0 = 0; j0 < count; j0 += ItemBlock)
+        {
+            var nb = Math.Min(ItemBlock, count - j0);
+            Gemm.Transpose(nb, model.Dim, items.AsSpan(j0 * model.Dim, nb * model.Dim), _panels.AsSpan(j0 * model.Dim, nb * model.Dim));
+        }
     }
 
     /// <summary>Embeds the catalog with the model and indexes it.</summary>
@@ -94,32 +101,38 @@ public sealed class ExactEvaluator
                 for (var j0 = 0; j0 < Count; j0 += ItemBlock)
                 {
                     var nb = Math.Min(ItemBlock, Count - j0);
-                    Gemm.Multiply(m, nb, d, qs, d, 1, _itemsT.AsSpan(j0), Count, z, nb, accumulate: false);
+                    Gemm.Multiply(m, nb, d, qs, d, 1, _panels.AsSpan(j0 * d, nb * d), nb, z, nb, accumulate: false);
                     for (var q = 0; q < nq; q++)
                     {
                         var heap = heaps[q];
                         if (kq == 1)
                         {
                             var row = z.AsSpan(q * nb, nb);
-                            for (var j = 0; j < nb; j++)
+                            for (var x = 0; x < nb; x++)
                             {
-                                if (row[j] >= heap.Threshold)
-                                    heap.Push(row[j], j0 + j);
+                                if (row[x] >= heap.Threshold)
+                                    heap.Push(row[x], j0 + x);
                             }
                             continue;
                         }
-                        for (var j = 0; j < nb; j++)
+                        var j = 0;
+                        if (kq == 2 && Vector256.IsHardwareAccelerated)
                         {
-                            var best = float.NegativeInfinity;
-                            for (var h = 0; h < kq; h++)
+                            // Eight items at a time: skip them unless one's best head reaches the heap's threshold.
+                            var z0 = z.AsSpan(q * 2 * nb, nb);
+                            var z1 = z.AsSpan((q * 2 + 1) * nb, nb);
+                            for (; j + 8 <= nb; j += 8)
                             {
-                                zk[h] = z[((q * kq) + h) * nb + j];
-                                best = MathF.Max(best, zk[h]);
+                                var best8 = Vector256.Max(Vector256.Create<float>(z0[j..]), Vector256.Create<float>(z1[j..]));
+                                if (Vector256.GreaterThanOrEqualAny(best8, Vector256.Create(heap.Threshold)))
+                                {
+                                    for (var x = j; x < j + 8; x++)
+                                        Offer(heap, z, q, kq, nb, x, j0, zk);
+                                }
                             }
-                            if (best < heap.Threshold)
-                                continue;
-                            heap.Push(PostFusion.Fuse(zk, Model.Beta), j0 + j);
                         }
+                        for (; j < nb; j++)
+                            Offer(heap, z, q, kq, nb, j, j0, zk);
                     }
                 }
                 for (var q = 0; q < nq; q++)
@@ -129,6 +142,18 @@ public sealed class ExactEvaluator
             }
         });
         return results;
+    }
+
+    private void Offer(TopK heap, float[] z, int q, int kq, int nb, int j, int j0, Span<float> zk)
+    {
+        var best = float.NegativeInfinity;
+        for (var h = 0; h < kq; h++)
+        {
+            zk[h] = z[((q * kq) + h) * nb + j];
+            best = MathF.Max(best, zk[h]);
+        }
+        if (best >= heap.Threshold)
+            heap.Push(PostFusion.Fuse(zk, Model.Beta), j0 + j);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Mmse.Model;
 using Mmse.Numerics;
 
@@ -104,6 +105,8 @@ public sealed class TrainingEngine
     private float[] _gih = [];    // [N, H]
     private float[] _gix = [];    // [N, F*E]
     private float[] _wt = [];     // transposed weight scratch
+    private float[] _expScratch = [];  // [N] logits of one request
+    private float[] _expScratch2 = []; // [N] their exps
     private int[] _mark = [];     // [N] request stamp of own positives
     private int[] _itemSlots = []; // [N] catalog items of the slots
     private int[] _bags = [];      // [B] 0..B-1
@@ -178,6 +181,24 @@ public sealed class TrainingEngine
         if (kq == 1)
         {
             _z.AsSpan(0, bq * n).CopyTo(_s);
+        }
+        else if (kq == 2 && !_reference)
+        {
+            // Two heads: w_1 = sigmoid((z_1 - z_0) / beta), s = z_0 + w_1 (z_1 - z_0); one SIMD sigmoid per row.
+            Ensure(ref _w, (long)bq * kq * n);
+            for (var b = 0; b < bq; b++)
+            {
+                var z0 = _z.AsSpan(2 * b * n, n);
+                var z1 = _z.AsSpan((2 * b + 1) * n, n);
+                var w0 = _w.AsSpan(2 * b * n, n);
+                var w1 = _w.AsSpan((2 * b + 1) * n, n);
+                var srow = _s.AsSpan(b * n, n);
+                TensorPrimitives.Subtract(z1, z0, srow);           // srow = z1 - z0
+                TensorPrimitives.Multiply(srow, 1f / _o.Beta, w1);
+                TensorPrimitives.Sigmoid(w1, w1);
+                TensorPrimitives.Subtract(1f, w1, w0);
+                TensorPrimitives.MultiplyAdd(srow, w1, z0, srow);  // s = z0 + w1 (z1 - z0)
+            }
         }
         else
         {
@@ -336,6 +357,8 @@ public sealed class TrainingEngine
             return 0;
         var tau = Loss.Temperature;
         var scale = weight / positives;
+        TowerActivations.Ensure(ref _expScratch, n);
+        TowerActivations.Ensure(ref _expScratch2, n);
         Array.Clear(_mark, 0, n);
         double total = 0;
         var candidates = batch.IsCandidate.Array;
@@ -350,57 +373,50 @@ public sealed class TrainingEngine
             int e0 = batch.ExtraOffsets[b], e1 = batch.ExtraOffsets[b + 1];
             var s = _s.AsSpan(b * n, n);
             var gs = _gs.AsSpan(b * n, n);
-            var useLogQ = Loss.LogQ;
-
-            // Max over every logit in play, so exp cannot overflow.
-            var max = double.NegativeInfinity;
-            for (var p = p0; p < p1; p++)
-                max = Math.Max(max, Logit(s, batch.PositiveSlots[p], tau, useLogQ, logQ));
-            for (var j = 0; j < n; j++)
-            {
-                if (candidates[j] && _mark[j] != stamp)
-                    max = Math.Max(max, Logit(s, j, tau, useLogQ, logQ));
-            }
-            for (var x = e0; x < e1; x++)
-            {
-                var j = batch.ExtraSlots[x];
-                if (!candidates[j] && _mark[j] != stamp)
-                    max = Math.Max(max, Logit(s, j, tau, useLogQ, logQ));
-            }
+            // e[j] = exp(a_j - max) for every slot once (a = s / tau - logQ), SIMD; masks pick what counts.
+            var a = _expScratch.AsSpan(0, n);
+            TensorPrimitives.Multiply(s, 1f / tau, a);
+            if (Loss.LogQ)
+                TensorPrimitives.Subtract(a, logQ.AsSpan(0, n), a);
+            var max = TensorPrimitives.Max(a);
+            TensorPrimitives.Subtract(a, max, a);
+            var e = _expScratch2.AsSpan(0, n);
+            TensorPrimitives.Exp(a, e);
             double negSum = 0;
             for (var j = 0; j < n; j++)
             {
                 if (candidates[j] && _mark[j] != stamp)
-                    negSum += Math.Exp(Logit(s, j, tau, useLogQ, logQ) - max);
+                    negSum += e[j];
             }
             for (var x = e0; x < e1; x++)
             {
                 var j = batch.ExtraSlots[x];
                 if (!candidates[j] && _mark[j] != stamp)
-                    negSum += Math.Exp(Logit(s, j, tau, useLogQ, logQ) - max);
+                    negSum += e[j];
             }
             double coef = 0;
             for (var p = p0; p < p1; p++)
             {
                 var slot = batch.PositiveSlots[p];
                 var wp = batch.PositiveWeights[p];
-                var ap = Math.Exp(Logit(s, slot, tau, useLogQ, logQ) - max);
+                double ap = e[slot];
                 var denom = ap + negSum;
-                total += wp * (Math.Log(denom) - (Logit(s, slot, tau, useLogQ, logQ) - max));
+                total += wp * (Math.Log(denom) - a[slot]);
                 gs[slot] += (float)(scale * wp * (ap / denom - 1) / tau);
                 coef += wp / denom;
             }
+            var g = (float)(scale * coef / tau);
             for (var j = 0; j < n; j++)
             {
                 if (candidates[j] && _mark[j] != stamp)
-                    gs[j] += (float)(scale * coef * Math.Exp(Logit(s, j, tau, useLogQ, logQ) - max) / tau);
+                    gs[j] += g * e[j];
             }
             for (var x = e0; x < e1; x++)
             {
                 var j = batch.ExtraSlots[x];
                 if (!candidates[j] && _mark[j] != stamp)
                 {
-                    gs[j] += (float)(scale * coef * Math.Exp(Logit(s, j, tau, useLogQ, logQ) - max) / tau);
+                    gs[j] += g * e[j];
                     _mark[j] = stamp; // a slot listed twice counts once
                 }
             }
@@ -540,9 +556,6 @@ public sealed class TrainingEngine
         }
         return total / requests;
     }
-
-    private static double Logit(ReadOnlySpan<float> s, int slot, float tau, bool useLogQ, float[] logQ) =>
-        s[slot] / (double)tau - (useLogQ ? logQ[slot] : 0);
 
     private static int Pairs(TrainingBatch batch, int b)
     {

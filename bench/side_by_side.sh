@@ -3,10 +3,11 @@
 # same data, same epochs, same threads, default configuration, no validation hold-out (both train on all
 # of train.jsonl and are evaluated on test.jsonl after the last epoch).
 # usage: bench/side_by_side.sh DATADIR [epochs] [threads]
-# Needs Debian's python3-torch and libopenblas0-pthread (bench/setup.sh installs them).
+# Needs Debian's python3-torch and libopenblas0-pthread: bench/setup-torch.sh installs them.
 set -euo pipefail
 data="$1"; epochs="${2:-2}"; threads="${3:-2}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/bench/setup-torch.sh"
 out="$(mktemp -d)"
 "$root/mmse" train --catalog "$data/catalog.jsonl" --train "$data/train.jsonl" --out "$out/m.mmse" \
   --epochs "$epochs" --threads "$threads" --valid-share 0 --patience 0 --json "$out/train.json" >/dev/null 2>&1

@@ -12,7 +12,14 @@ public class TrainerTests
 
     internal static readonly TrainOptions Quick = new()
     {
-        Epochs = 4, BatchSize = 64, RandomNegatives = 64, Threads = 1, Seed = 3, WarmupSteps = 10, LearningRate = 0.01f, Patience = 0,
+        Epochs = 4,
+        BatchSize = 64,
+        RandomNegatives = 64,
+        Threads = 1,
+        Seed = 3,
+        WarmupSteps = 10,
+        LearningRate = 0.01f,
+        Patience = 0,
     };
 
     [Fact]

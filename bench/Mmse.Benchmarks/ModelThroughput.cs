@@ -19,6 +19,7 @@ public static class ModelThroughput
     {
         var items = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
         var threads = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        GemmRate();
         Eval(items, threads);
         Train(threads);
     }
@@ -51,6 +52,25 @@ public static class ModelThroughput
         var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, 2000, 1000, threads));
         Console.WriteLine($"exact eval: {count:N0} items, K=2, d=64, top 1000, threads {Parallel2.Resolve(threads)}: " +
             $"{2000 / wall:F0} queries/s wall, {2000 / cpu:F0} queries per CPU-second ({wall:F2} s wall, {cpu:F2} s CPU)");
+    }
+
+    /// <summary>Single-thread rate of the kernel on the eval shape (64 x 1024 x 64), to separate kernel speed from the rest.</summary>
+    private static void GemmRate()
+    {
+        var rng = new Rng(3);
+        var a = new float[64 * 64];
+        var b = new float[64 * 1024];
+        var c = new float[64 * 1024];
+        for (var i = 0; i < a.Length; i++) a[i] = (float)rng.NextGaussian();
+        for (var i = 0; i < b.Length; i++) b[i] = (float)rng.NextGaussian();
+        for (var i = 0; i < 200; i++) Gemm.Multiply(64, 1024, 64, a, 64, 1, b, 1024, c, 1024, false, 1);
+        const int reps = 3000;
+        var (wall, cpu) = Measure(() =>
+        {
+            for (var i = 0; i < reps; i++) Gemm.Multiply(64, 1024, 64, a, 64, 1, b, 1024, c, 1024, false, 1);
+        });
+        var flops = 2.0 * 64 * 1024 * 64 * reps;
+        Console.WriteLine($"gemm 64x1024x64, 1 thread: {flops / wall / 1e9:F1} GFLOP/s wall, {flops / cpu / 1e9:F1} GFLOP per CPU-second");
     }
 
     private static void Normalize(float[] v, int dim)

@@ -9,6 +9,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "model-throughput")
             ModelThroughput.Run(args);
+        else if (args.Length > 1 && args[0] == "dump-gradients")
+            GradientDump.Run(args[1]);
         else
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }

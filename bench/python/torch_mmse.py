@@ -79,9 +79,10 @@ def main():
     ap.add_argument("--buckets", type=int, default=1 << 20)
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--json")
+    ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    rnd = random.Random(1)
+    rnd = random.Random(a.seed)
     B, R, tau, beta, m0 = a.buckets, 512, 0.05, 0.1, 0.1
     weight = {3.0: 1.0, 2.5: 0.75, 2.0: 0.5}
 
@@ -117,7 +118,7 @@ def main():
     usable = sum(1 for _, _, l in train if l and l[0] > 1.0)
     pseudo_n = min(N, 2 * usable)
 
-    model = Towers(B)
+    model = Towers(B, seed=a.seed)
     dense = [p for n, p in model.named_parameters() if not n.startswith("emb")]
     opt_d = torch.optim.Adam(dense, lr=0.003)
     opt_e = torch.optim.SparseAdam([model.emb.weight], lr=0.003)

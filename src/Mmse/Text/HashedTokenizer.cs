@@ -28,11 +28,16 @@ public sealed class HashedTokenizer
     public HashedTokenizer(TokenizerOptions? options = null)
     {
         Options = options ?? TokenizerOptions.Default;
+        if (!s_nfkcWorks)
+            throw new InvalidOperationException("Unicode NFKC normalisation is unavailable (the process runs with InvariantGlobalization or without ICU); the tokeniser would silently give other bucket ids");
         if (Options.Buckets < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"'buckets':{Options.Buckets} must be at least 1");
     }
 
     public TokenizerOptions Options { get; }
+
+    // In invariant-globalization mode .NET's Normalize returns its input unchanged: detect it once.
+    private static readonly bool s_nfkcWorks = "\uFF2B".Normalize(NormalizationForm.FormKC) == "K";
 
     /// <summary>CJK per spec step 2: U+3400–4DBF, U+4E00–9FFF, U+F900–FAFF, U+3040–30FF, U+AC00–D7AF.</summary>
     public static bool IsCjk(char c) =>

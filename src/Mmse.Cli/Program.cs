@@ -13,6 +13,10 @@ public static class Program
         new ServeCommand(),
         new SynthCommand(),
         new Bm25Command(),
+        new TrainCommand(),
+        new EmbedCommand(),
+        new SearchCommand(),
+        new EvalCommand(),
     ];
 
     public static int Main(string[] args)

@@ -9,14 +9,15 @@ public static class Program
     internal static IReadOnlyList<Command> Commands { get; } =
     [
         new DemoCommand(),
-        new DataStatsCommand(),
-        new ServeCommand(),
         new SynthCommand(),
-        new Bm25Command(),
+        new DataStatsCommand(),
         new TrainCommand(),
-        new EmbedCommand(),
-        new SearchCommand(),
         new EvalCommand(),
+        new SearchCommand(),
+        new EmbedCommand(),
+        new ExperimentCommand(),
+        new Bm25Command(),
+        new ServeCommand(),
     ];
 
     public static int Main(string[] args)

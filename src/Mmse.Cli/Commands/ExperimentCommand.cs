@@ -1,0 +1,120 @@
+using System.Globalization;
+using Mmse.Data;
+using Mmse.Experiments;
+
+namespace Mmse.Cli.Commands;
+
+internal sealed class ExperimentCommand : Command
+{
+    public override string Name => "experiment";
+
+    public override string Summary => "Train and compare MMSE, its baselines and ablations, BM25 and the hybrid; write a report";
+
+    public override string Help => $"""
+        Usage: mmse experiment --catalog FILE --train FILE --test FILE --out DIR [--valid FILE] [--truth FILE]
+                               [--variants LIST] [--config FILE.json] [--rounds N] [any training setting]
+
+        Trains every listed variant on the same training requests with the same settings, evaluates
+        each on the same test requests with exact search over the whole catalog (DESIGN §8), and
+        writes DIR/report.md (one table: every metric per variant, the difference to mmse with the
+        p-value of a paired randomisation test, training time and requests/s), DIR/results.json and
+        SVG plots (recall@K for K = 1..1000, training loss and validation recall per epoch). With
+        --truth (the synthetic marketplace's truth.jsonl, aligned line by line with --test) the
+        report adds every metric against the known truth.
+
+        Options:
+          --catalog FILE   the catalog                                                (required)
+          --train FILE     training search log                                        (required)
+          --test FILE      test search log (judgments)                                (required)
+          --out DIR        where the report goes                                      (required)
+          --valid FILE     validation log (default: a held-out share of --train)
+          --truth FILE     known-truth judgments aligned with --test
+          --variants LIST  comma-separated, default all: {string.Join(",", ExperimentVariants.All.Select(v => v.Name))}
+          --rounds N       rounds of the randomisation test                           (default 10000)
+          --config FILE    JSON training settings (as for mmse train)
+          --skip-bad       skip bad records (counted and reported)
+          Every setting of 'mmse train --help' (e.g. --epochs 3 --threads 2 --seed 7) applies to every variant.
+
+        Examples:
+          mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --valid m/valid.jsonl --test m/test.jsonl --truth m/truth.jsonl --out report
+          mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --test m/test.jsonl --out quick --variants mmse,two-tower,bm25 --epochs 2
+        """;
+
+    public override int Run(CliArgs args, CliContext context)
+    {
+        var catalogPath = args.Required("--catalog");
+        var trainPath = args.Required("--train");
+        var testPath = args.Required("--test");
+        var outDir = args.Required("--out");
+        var validPath = args.Option("--valid");
+        var truthPath = args.Option("--truth");
+        var variants = args.Option("--variants")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rounds = args.Int("--rounds", 10_000, 100, 1_000_000);
+        var skipBad = args.Flag("--skip-bad");
+        var (model, train) = TrainCommand.ReadSettings(args, args.Option("--config"));
+        args.Finish();
+        model.Validate();
+        train.Validate();
+        if (variants is not null)
+        {
+            foreach (var v in variants)
+            {
+                if (ExperimentVariants.All.All(x => x.Name != v))
+                    throw new UsageException($"option '--variants': unknown variant '{v}'; known: {string.Join(", ", ExperimentVariants.All.Select(x => x.Name))}");
+            }
+        }
+
+        var readOptions = new DataReadOptions { SkipBad = skipBad };
+        var problems = new DataProblems(readOptions.MaxReportedProblems);
+        var (catalog, trainLog) = DataLoading.Load(catalogPath, trainPath, readOptions, problems, context);
+        var validLog = validPath is null ? null : DataLoading.LoadLog(validPath, catalog, readOptions, problems, context);
+        var testLog = DataLoading.LoadLog(testPath, catalog, readOptions, problems, context);
+        var truthLog = truthPath is null ? null : DataLoading.LoadLog(truthPath, catalog, readOptions, problems, context);
+
+        var options = new ExperimentOptions
+        {
+            Model = model,
+            Train = train,
+            Threads = train.Threads,
+            RandomizationRounds = rounds,
+        };
+        if (variants is not null)
+            options = options with { Variants = variants };
+        var outcome = ExperimentRunner.Run(catalog, trainLog, validLog, testLog, truthLog, options, context.Progress, context.Cancellation);
+        ExperimentReport.Write(outDir, outcome.Results, ExperimentVariants.Reference, "Mmse experiment",
+            [
+                $"catalog `{catalogPath}` ({catalog.Count:N0} items); training `{trainPath}` ({trainLog.Count:N0} requests); test `{testPath}` ({testLog.Count:N0} requests){(truthPath is null ? "" : $"; truth `{truthPath}`")}",
+                $"training: {train.Epochs} epochs at most, batch {train.BatchSize}, lr {train.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {train.Seed}; retrieval: exact search over the whole catalog",
+                $"machine: {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC",
+            ],
+            rounds);
+        ExperimentTable.Print(context.Out, outcome.Results, ExperimentVariants.Reference, Math.Min(rounds, 2000));
+        context.Out.WriteLine($"report: {Path.Combine(outDir, "report.md")}");
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>The compact results table both `experiment` and `demo` print.</summary>
+internal static class ExperimentTable
+{
+    public static void Print(TextWriter o, IReadOnlyList<VariantResult> results, string reference, int rounds)
+    {
+        string[] metrics = ["recall_order@10", "recall_order@100", "recall_order@1000", "recall_click@100", "ndcg@10", "mrr_order"];
+        var baseline = results.FirstOrDefault(r => r.Name == reference);
+        var tests = baseline is null ? [] : ExperimentReport.Compare(results, baseline, rounds);
+        o.WriteLine($"  {"variant",-22}" + string.Concat(metrics.Select(m => m.PadLeft(19))) + "   train s     req/s");
+        foreach (var r in results)
+        {
+            var cells = metrics.Select(m =>
+            {
+                var text = r.Metrics[m].ToString("0.0000", CultureInfo.InvariantCulture);
+                text += tests.TryGetValue(r.Name, out var t) && t[m].IsSignificant() ? " †" : "  ";
+                return text.PadLeft(19);
+            });
+            var time = r.TrainSeconds is { } s ? s.ToString("0", CultureInfo.InvariantCulture) : "-";
+            var rate = r.TrainRequestsPerSecond is { } q ? q.ToString("#,0", CultureInfo.InvariantCulture) : "-";
+            o.WriteLine($"  {r.Name,-22}" + string.Concat(cells) + $"{time,10}{rate,10}");
+        }
+        o.WriteLine("  († = significantly different from " + reference + " at p < 0.05, paired randomisation test)");
+    }
+}

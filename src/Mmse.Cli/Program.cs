@@ -10,6 +10,10 @@ public static class Program
     [
         new DemoCommand(),
         new DataStatsCommand(),
+        new TrainCommand(),
+        new EmbedCommand(),
+        new SearchCommand(),
+        new EvalCommand(),
         new ServeCommand(),
     ];
 

@@ -1,0 +1,51 @@
+using System.Globalization;
+using Mmse.Data;
+using Mmse.Evaluation;
+using Mmse.Model;
+
+namespace Mmse.Cli.Commands;
+
+internal sealed class SearchCommand : Command
+{
+    public override string Name => "search";
+
+    public override string Summary => "Exact top-k search of the catalog for a query with a trained model";
+
+    public override string Help => """
+        Usage: mmse search --model MODEL --catalog FILE [-k 10] [--threads N] "query text"
+
+        Embeds the catalog, scores every item with the fused score and prints the top k:
+        rank, score, id, title.
+
+        Options:
+          --model MODEL    a model written by mmse train        (required)
+          --catalog FILE   the catalog                           (required)
+          -k, --k N        how many items                        (default 10)
+          --threads N      worker threads, 0 = all cores         (default 0)
+
+        Example:
+          mmse search --model model.mmse --catalog data/catalog.jsonl -k 5 "red kettle"
+        """;
+
+    public override int Run(CliArgs args, CliContext context)
+    {
+        var modelPath = args.Required("--model");
+        var catalogPath = args.Required("--catalog");
+        var k = args.Int("--k", 10, 1, 100_000, alias: "-k");
+        var threads = args.Int("--threads", 0, 0, 1024);
+        var words = args.Positionals();
+        args.Finish();
+        if (words.Count == 0)
+            throw new UsageException("give the query text");
+        var query = string.Join(' ', words);
+        var model = MmseModel.Load(modelPath);
+        var catalog = DataLoading.LoadCatalog(catalogPath, DataReadOptions.Default, new DataProblems(), context);
+        var evaluator = ExactEvaluator.Create(model, catalog, threads);
+        var heads = new float[model.Heads * model.Dim];
+        model.EncodeQuery(query, heads);
+        var (items, scores) = evaluator.Search(heads, k);
+        for (var i = 0; i < items.Length; i++)
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,4}  {scores[i],8:F4}  {catalog.Ids[items[i]]}  {catalog.Titles[items[i]]}"));
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Mmse.Data;
+using Mmse.Internals;
+using Mmse.Numerics;
+using Mmse.Text;
+
+namespace Mmse.Model;
+
+/// <summary>
+/// A trained MMSE model: options, weights, and inference (query heads, item vectors, the
+/// fused score). Saved as one binary file (docs/model.md): magic, format version, the options
+/// as JSON, every weight group with its length, and a 64-bit checksum of all of it.
+/// </summary>
+public sealed class MmseModel
+{
+    public const string Magic = "MMSEMODL";
+    public const int FormatVersion = 1;
+
+    private HashedTokenizer? _tokenizer;
+
+    public MmseModel(ModelOptions options, ModelParameters? parameters = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        if (parameters is null)
+        {
+            parameters = new ModelParameters(options);
+            parameters.Initialize(options);
+        }
+        Parameters = parameters;
+        Metadata = metadata ?? new Dictionary<string, string>();
+    }
+
+    public ModelOptions Options { get; }
+
+    public ModelParameters Parameters { get; }
+
+    /// <summary>Free-form facts about how it was trained (variant, epochs...), saved with the model.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public int Heads => Options.Heads;
+
+    public int Dim => Options.Dim;
+
+    public float Beta => Options.Beta;
+
+    public bool PreFusion => Options.PreFusion;
+
+    public HashedTokenizer Tokenizer => _tokenizer ??= new HashedTokenizer(Options.Tokenizer);
+
+    /// <summary>Fingerprint of the weights and options (hex of their checksum): changes whenever the model does.</summary>
+    public string Version
+    {
+        get
+        {
+            var c = new Checksum64();
+            c.Append(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Options)));
+            c.Append(MemoryMarshal.AsBytes(Parameters.Embedding.AsSpan()));
+            foreach (var g in Parameters.Dense)
+                c.Append(MemoryMarshal.AsBytes(g.AsSpan()));
+            return c.Value.ToString("x16", CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The K unit query heads of <paramref name="text"/> into destination [Heads*Dim].</summary>
+    public void EncodeQuery(string text, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (destination.Length < Heads * Dim)
+            throw new ArgumentException($"'destination':{destination.Length} must hold Heads*Dim = {Heads * Dim}");
+        var tokens = Tokenizer.Buckets(text, "query");
+        var a = new TowerActivations();
+        Towers.QueryForward(Parameters, Options, 1, [0, tokens.Length], tokens, [0], a, reference: false, threads: 1);
+        a.Q.AsSpan(0, Heads * Dim).CopyTo(destination);
+    }
+
+    /// <summary>Query heads of many queries: [count, Heads*Dim].</summary>
+    public float[] EncodeQueries(IReadOnlyList<string> queries, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        var kd = Heads * Dim;
+        var result = new float[(long)queries.Count * kd];
+        Parallel2.For(queries.Count, Parallel2.Resolve(threads), 256, (from, to) =>
+        {
+            const int chunk = 512;
+            var a = new TowerActivations();
+            var offsets = new List<int>();
+            var tokens = new List<int>();
+            for (var s = from; s < to; s += chunk)
+            {
+                var n = Math.Min(chunk, to - s);
+                offsets.Clear();
+                tokens.Clear();
+                offsets.Add(0);
+                for (var q = 0; q < n; q++)
+                {
+                    Tokenizer.AddBuckets(queries[s + q], "query", tokens);
+                    offsets.Add(tokens.Count);
+                }
+                var bags = Enumerable.Range(0, n).ToArray();
+                Towers.QueryForward(Parameters, Options, n, [.. offsets], [.. tokens], bags, a, reference: false, threads: 1);
+                a.Q.AsSpan(0, n * kd).CopyTo(result.AsSpan(s * kd));
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Unit item vectors of the whole catalog: [catalog.Count, Dim], in parallel.</summary>
+    public float[] EncodeItems(Catalog catalog, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        threads = Parallel2.Resolve(threads);
+        var tokens = CatalogTokens.Build(catalog, Tokenizer, Options.ItemFields, threads);
+        return EncodeItems(tokens, catalog.Count, threads);
+    }
+
+    /// <summary>Unit item vectors from pre-tokenised items: [count, Dim].</summary>
+    public float[] EncodeItems(CatalogTokens tokens, int count, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var result = new float[(long)count * Dim];
+        Parallel2.For(count, Parallel2.Resolve(threads), 1024, (from, to) =>
+        {
+            const int chunk = 1024;
+            var a = new TowerActivations();
+            var items = new int[chunk];
+            for (var s = from; s < to; s += chunk)
+            {
+                var n = Math.Min(chunk, to - s);
+                for (var i = 0; i < n; i++)
+                    items[i] = s + i;
+                Towers.ItemForward(Parameters, Options, tokens, n, items, a, reference: false, threads: 1);
+                a.I.AsSpan(0, n * Dim).CopyTo(result.AsSpan(s * Dim));
+            }
+        });
+        return result;
+    }
+
+    /// <summary>The query vector(s) used for scoring: the K heads, or with pre-fusion their normalised mean (one vector).</summary>
+    public int ScoringHeads => PreFusion ? 1 : Heads;
+
+    /// <summary>Writes the scoring form of query heads into destination [ScoringHeads*Dim].</summary>
+    public void ScoringQuery(ReadOnlySpan<float> queryHeads, Span<float> destination)
+    {
+        if (PreFusion)
+            Towers.PreFuse(queryHeads, Heads, Dim, destination);
+        else
+            queryHeads[..(Heads * Dim)].CopyTo(destination);
+    }
+
+    /// <summary>The fused score s(q, i) of DESIGN §4 for unit query heads [Heads*Dim] and a unit item vector [Dim].</summary>
+    public float Score(ReadOnlySpan<float> queryHeads, ReadOnlySpan<float> item)
+    {
+        if (queryHeads.Length < Heads * Dim || item.Length < Dim)
+            throw new ArgumentException($"'queryHeads' must hold {Heads * Dim} and 'item' {Dim} values");
+        Span<float> z = stackalloc float[Heads];
+        if (PreFusion)
+        {
+            Span<float> v = stackalloc float[Dim];
+            Towers.PreFuse(queryHeads, Heads, Dim, v);
+            return System.Numerics.Tensors.TensorPrimitives.Dot(v, item[..Dim]);
+        }
+        for (var k = 0; k < Heads; k++)
+            z[k] = System.Numerics.Tensors.TensorPrimitives.Dot(queryHeads.Slice(k * Dim, Dim), item[..Dim]);
+        return PostFusion.Fuse(z, Beta);
+    }
+
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new AtomicFile(path, 1 << 20);
+        Write(file.Stream);
+        file.Commit();
+    }
+
+    /// <summary>Writes the model format to a stream (used by checkpoints too).</summary>
+    public void Write(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("model files are little-endian");
+        var checksum = new Checksum64();
+        void Put(ReadOnlySpan<byte> bytes)
+        {
+            checksum.Append(bytes);
+            stream.Write(bytes);
+        }
+        Span<byte> word = stackalloc byte[8];
+        Put(Encoding.ASCII.GetBytes(Magic));
+        BinaryPrimitives.WriteInt32LittleEndian(word, FormatVersion);
+        Put(word[..4]);
+        var config = JsonSerializer.SerializeToUtf8Bytes(new ModelFileHeader(Options, new Dictionary<string, string>(Metadata)));
+        BinaryPrimitives.WriteInt32LittleEndian(word, config.Length);
+        Put(word[..4]);
+        Put(config);
+        var groups = Groups();
+        BinaryPrimitives.WriteInt32LittleEndian(word, groups.Length);
+        Put(word[..4]);
+        foreach (var g in groups)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(word, g.Length);
+            Put(word);
+            for (var o = 0; o < g.Length; o += 1 << 18)
+                Put(MemoryMarshal.AsBytes(g.AsSpan(o, Math.Min(1 << 18, g.Length - o))));
+        }
+        BinaryPrimitives.WriteUInt64LittleEndian(word, checksum.Value);
+        stream.Write(word);
+    }
+
+    private float[][] Groups() => [Parameters.Embedding, .. Parameters.Dense];
+
+    public static MmseModel Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new MmseInputException($"{path}: model file not found");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads the model format; <paramref name="name"/> names the file in errors.</summary>
+    public static MmseModel Read(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var checksum = new Checksum64();
+        Span<byte> word = stackalloc byte[8];
+        void Get(Span<byte> bytes)
+        {
+            try
+            {
+                stream.ReadExactly(bytes);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new MmseArtifactException(name, "truncated model file (ends early)");
+            }
+            checksum.Append(bytes);
+        }
+        var magic = new byte[8];
+        Get(magic);
+        if (Encoding.ASCII.GetString(magic) != Magic)
+            throw new MmseArtifactException(name, $"not an Mmse model (magic '{Escape(magic)}', expected '{Magic}')");
+        Get(word[..4]);
+        var version = BinaryPrimitives.ReadInt32LittleEndian(word);
+        if (version != FormatVersion)
+            throw new MmseArtifactException(name, $"model format version {version} is not supported (this build reads {FormatVersion})");
+        Get(word[..4]);
+        var configLength = BinaryPrimitives.ReadInt32LittleEndian(word);
+        if (configLength <= 0 || configLength > 1 << 20)
+            throw new MmseArtifactException(name, $"corrupt model header (config length {configLength})");
+        var config = new byte[configLength];
+        Get(config);
+        ModelFileHeader header;
+        try
+        {
+            header = JsonSerializer.Deserialize<ModelFileHeader>(config) ?? throw new JsonException("empty");
+            header.Options.Validate();
+        }
+        catch (Exception e) when (e is JsonException or MmseInputException or NotSupportedException)
+        {
+            throw new MmseArtifactException(name, $"corrupt model header ({e.Message})");
+        }
+        var parameters = new ModelParameters(header.Options);
+        float[][] groups = [parameters.Embedding, .. parameters.Dense];
+        Get(word[..4]);
+        if (BinaryPrimitives.ReadInt32LittleEndian(word) != groups.Length)
+            throw new MmseArtifactException(name, "corrupt model (wrong number of weight groups)");
+        foreach (var g in groups)
+        {
+            Get(word);
+            var length = BinaryPrimitives.ReadInt64LittleEndian(word);
+            if (length != g.Length)
+                throw new MmseArtifactException(name, $"corrupt model (a weight group holds {length} values, the config implies {g.Length})");
+            for (var o = 0; o < g.Length; o += 1 << 18)
+                Get(MemoryMarshal.AsBytes(g.AsSpan(o, Math.Min(1 << 18, g.Length - o))));
+        }
+        var expected = checksum.Value;
+        try
+        {
+            stream.ReadExactly(word);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new MmseArtifactException(name, "truncated model file (checksum missing)");
+        }
+        if (BinaryPrimitives.ReadUInt64LittleEndian(word) != expected)
+            throw new MmseArtifactException(name, "corrupt model file (checksum mismatch)");
+        return new MmseModel(header.Options, parameters, header.Metadata);
+    }
+
+    private static string Escape(byte[] bytes) =>
+        new([.. bytes.Select(b => b is >= 32 and < 127 ? (char)b : '?')]);
+}
+
+/// <summary>The JSON header of a model file.</summary>
+public sealed record ModelFileHeader(ModelOptions Options, Dictionary<string, string> Metadata);

@@ -1,0 +1,439 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Mmse.Data;
+using Mmse.Evaluation;
+using Mmse.Internals;
+using Mmse.Model;
+using Mmse.Numerics;
+using Mmse.Text;
+
+namespace Mmse.Training;
+
+/// <summary>Loss terms and validation of one epoch.</summary>
+public sealed record EpochStats(int Epoch, double RetrievalLoss, double RankingLoss, double TotalLoss,
+    double ValidRecall, long Requests, double Seconds, double RequestsPerSecond);
+
+/// <summary>What a training run produced: the best model and the history.</summary>
+public sealed record TrainResult(
+    MmseModel Model,
+    IReadOnlyList<EpochStats> Epochs,
+    int BestEpoch,
+    double BestValidRecall,
+    long RequestsSeen,
+    double TrainSeconds,
+    double RequestsPerSecond,
+    bool StoppedEarly,
+    int TrainRequests,
+    int ValidRequests,
+    int PseudoRequestsPerEpoch);
+
+/// <summary>
+/// The trainer of DESIGN §3, §5–§6: mined log requests plus catalog-stage pseudo-requests,
+/// shuffled minibatches, in-batch and shared random negatives, Adam / lazy Adam with warm-up and
+/// clipping, validation each epoch (exact recall_order@100), best-model keeping, early stopping,
+/// checkpoints and resume. Every epoch's randomness comes from (seed, epoch), so a resumed run
+/// continues exactly as an uninterrupted one would, and <c>Threads = 1</c> repeats bit for bit.
+/// </summary>
+public static class Trainer
+{
+    public const string CheckpointMagic = "MMSECKPT";
+    public const int CheckpointVersion = 1;
+
+    /// <summary>The validation metric: recall_order@100 (recall_click@100 when no validation request has an order).</summary>
+    public const string ValidMetric = "recall_order@100";
+
+    public static TrainResult Train(Catalog catalog, SearchLog trainLog, SearchLog? validLog, ModelOptions modelOptions,
+        TrainOptions options, ProgressReporter? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(trainLog);
+        ArgumentNullException.ThrowIfNull(modelOptions);
+        ArgumentNullException.ThrowIfNull(options);
+        progress ??= ProgressReporter.Silent;
+        options.Validate();
+        var (mo, to, kind) = options.Resolve(modelOptions);
+        mo.Validate();
+        if (catalog.Count == 0)
+            throw new MmseInputException("the catalog is empty");
+        var threads = Parallel2.Resolve(to.Threads);
+
+        // Hold-out split when no validation log is given.
+        if (validLog is null && to.ValidShare > 0 && trainLog.Count >= 2)
+        {
+            var order = Enumerable.Range(0, trainLog.Count).ToArray();
+            new Rng(to.Seed, 7).Shuffle<int>(order);
+            var held = Math.Clamp((int)Math.Round(trainLog.Count * to.ValidShare), 1, trainLog.Count - 1);
+            var heldSet = order[..held];
+            Array.Sort(heldSet);
+            var rest = order[held..];
+            Array.Sort(rest);
+            validLog = trainLog.Subset(heldSet);
+            trainLog = trainLog.Subset(rest);
+        }
+        if (validLog is not null && validLog.Count > to.MaxValidRequests)
+        {
+            var order = Enumerable.Range(0, validLog.Count).ToArray();
+            new Rng(to.Seed, 8).Shuffle<int>(order);
+            var keep = order[..to.MaxValidRequests];
+            Array.Sort(keep);
+            validLog = validLog.Subset(keep);
+        }
+
+        var mined = MultiStageMiner.Mine(trainLog, new MiningOptions { MergeSameQuery = to.MergeSameQuery });
+        var model = new MmseModel(mo);
+        var tokenizer = model.Tokenizer;
+        progress.Start("tokenising");
+        var itemTokens = CatalogTokens.Build(catalog, tokenizer, mo.ItemFields, threads);
+        var queryOffsets = new int[mined.Count + 1];
+        var queryTokenList = new List<int>();
+        for (var r = 0; r < mined.Count; r++)
+        {
+            tokenizer.AddBuckets(mined.Queries[r], "query", queryTokenList);
+            queryOffsets[r + 1] = queryTokenList.Count;
+        }
+        var queryTokens = queryTokenList.ToArray();
+
+        // Popularity of each item as a positive (logQ correction).
+        var popularity = new float[catalog.Count];
+        long positiveTotal = 0;
+        for (var r = 0; r < mined.Count; r++)
+        {
+            var items = mined.ItemsOf(r);
+            for (var i = 0; i < mined.PositiveCounts[r]; i++)
+            {
+                popularity[items[i]]++;
+                positiveTotal++;
+            }
+        }
+        if (positiveTotal > 0)
+        {
+            for (var i = 0; i < popularity.Length; i++)
+                popularity[i] /= positiveTotal;
+        }
+
+        var loss = LossSettings.From(to, kind);
+        var parameters = model.Parameters;
+        var grads = new ModelGradients(parameters, mo);
+        var optimizer = new Optimizer(parameters, to, threads);
+        var engine = new TrainingEngine(parameters, mo, itemTokens, loss, reference: false, threads);
+        var best = new ModelParameters(mo);
+        parameters.CopyTo(best);
+        var history = new List<EpochStats>();
+        var state = new TrainState();
+        if (to.ResumeFrom is not null)
+            state = ReadCheckpoint(to.ResumeFrom, mo, to, parameters, best, optimizer, history);
+
+        var pseudoCount = to.CatalogStage ? (int)Math.Min(catalog.Count, Math.Round(to.CatalogStageFactor * mined.WithPositives)) : 0;
+        var perEpoch = mined.Count + pseudoCount;
+        var batch = new TrainingBatch();
+        var scratch = new List<int>();
+        var spanTokens = new List<int>();
+        var permutation = Enumerable.Range(0, catalog.Count).ToArray();
+        var stepClock = new Stopwatch();
+        var stoppedEarly = false;
+        var sampler = new BatchSampler(catalog, mined, queryOffsets, queryTokens, popularity, to, tokenizer);
+        var totalRequests = (long)perEpoch * to.Epochs;
+        progress.Start("training");
+
+        for (var epoch = state.Epoch + 1; epoch <= to.Epochs; epoch++)
+        {
+            if (to.MaxSteps > 0 && optimizer.Step >= to.MaxSteps) break;
+            var rng = new Rng(to.Seed, 1000UL + (ulong)epoch);
+            // Catalog stage: a fresh random set of items each epoch (from the identity, so an epoch
+            // depends only on (seed, epoch) and a resumed run matches an uninterrupted one).
+            for (var i = 0; i < permutation.Length; i++)
+                permutation[i] = i;
+            for (var i = 0; i < pseudoCount; i++)
+            {
+                var j = i + rng.Next(catalog.Count - i);
+                (permutation[i], permutation[j]) = (permutation[j], permutation[i]);
+            }
+            var order = new int[perEpoch];
+            for (var i = 0; i < perEpoch; i++)
+                order[i] = i < mined.Count ? i : -1 - permutation[i - mined.Count];
+            rng.Shuffle<int>(order);
+
+            double sumRet = 0, sumRank = 0, sumTotal = 0;
+            long batches = 0, seen = 0;
+            var epochClock = Stopwatch.StartNew();
+            var epochStepTime = stepClock.Elapsed;
+            for (var start = 0; start < perEpoch; start += to.BatchSize)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                if (to.MaxSteps > 0 && optimizer.Step >= to.MaxSteps) break;
+                stepClock.Start();
+                var count = Math.Min(to.BatchSize, perEpoch - start);
+                sampler.Fill(batch, order.AsSpan(start, count), rng, scratch, spanTokens);
+                var terms = engine.ForwardBackward(batch, grads);
+                optimizer.Apply(grads);
+                stepClock.Stop();
+                sumRet += terms.Retrieval;
+                sumRank += terms.Ranking;
+                sumTotal += terms.Total;
+                batches++;
+                seen += count;
+                state.RequestsSeen += count;
+                var rate = seen / Math.Max(1e-9, (stepClock.Elapsed - epochStepTime).TotalSeconds);
+                progress.Report(state.RequestsSeen, totalRequests, string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {epoch}/{to.Epochs} {rate:F0} req/s ret {sumRet / batches:F4} rank {sumRank / batches:F4}"));
+            }
+            var epochSeconds = (stepClock.Elapsed - epochStepTime).TotalSeconds;
+            state.TrainSeconds += epochSeconds;
+
+            // Validation.
+            var recall = double.NaN;
+            if (validLog is not null && validLog.Count > 0)
+                recall = Validate(new MmseModel(mo, parameters), catalog, itemTokens, validLog, threads, cancellation);
+            var stats = new EpochStats(epoch, sumRet / Math.Max(1, batches), sumRank / Math.Max(1, batches), sumTotal / Math.Max(1, batches),
+                recall, seen, epochSeconds, seen / Math.Max(1e-9, epochSeconds));
+            history.Add(stats);
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch}: loss {stats.TotalLoss:F4} (retrieval {stats.RetrievalLoss:F4}, ranking {stats.RankingLoss:F4}), valid {ValidMetric} {recall:F4}, {stats.RequestsPerSecond:F0} requests/s"));
+            // Without validation the last epoch is the best; otherwise strictly better recall wins.
+            if (double.IsNaN(recall) || recall > state.BestRecall)
+            {
+                if (!double.IsNaN(recall))
+                    state.BestRecall = recall;
+                state.BestEpoch = epoch;
+                state.BadEpochs = 0;
+                parameters.CopyTo(best);
+            }
+            else
+            {
+                state.BadEpochs++;
+            }
+            state.Epoch = epoch;
+            if (to.CheckpointPath is not null)
+                WriteCheckpoint(to.CheckpointPath, mo, to, state, parameters, best, optimizer, history);
+            if (to.Patience > 0 && state.BadEpochs >= to.Patience && epoch < to.Epochs)
+            {
+                stoppedEarly = true;
+                progress.Line($"early stop: no better {ValidMetric} for {to.Patience} epochs (best {state.BestRecall:F4} at epoch {state.BestEpoch})");
+                break;
+            }
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["variant"] = to.Variant.ToString(),
+            ["retrieval_loss"] = kind.ToString(),
+            ["epochs"] = state.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["best_epoch"] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
+            ["train_options"] = JsonSerializer.Serialize(to),
+        };
+        var bestModel = new MmseModel(mo, best, metadata);
+        return new TrainResult(bestModel, history, state.BestEpoch, double.IsNegativeInfinity(state.BestRecall) ? double.NaN : state.BestRecall,
+            state.RequestsSeen, state.TrainSeconds, state.RequestsSeen / Math.Max(1e-9, state.TrainSeconds), stoppedEarly,
+            mined.Count, validLog?.Count ?? 0, pseudoCount);
+    }
+
+    /// <summary>Exact recall_order@100 (recall_click@100 when no request has an order) of a model on a log.</summary>
+    public static double Validate(MmseModel model, Catalog catalog, CatalogTokens itemTokens, SearchLog log, int threads, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(log);
+        var items = model.EncodeItems(itemTokens, catalog.Count, threads);
+        var evaluator = new ExactEvaluator(model, items, catalog.Count, threads);
+        var result = evaluator.Evaluate(log, null, cancellation);
+        var hasOrder = false;
+        foreach (var values in result.PerRequest)
+            hasOrder |= !double.IsNaN(values[1]);
+        return result.Metrics[hasOrder ? ValidMetric : "recall_click@100"];
+    }
+
+    private sealed class TrainState
+    {
+        public int Epoch { get; set; }
+        public int BestEpoch { get; set; }
+        public double BestRecall { get; set; } = double.NegativeInfinity;
+        public int BadEpochs { get; set; }
+        public long RequestsSeen { get; set; }
+        public double TrainSeconds { get; set; }
+        public long Step { get; set; }
+    }
+
+    private sealed record CheckpointHeader(ModelOptions Model, string TrainOptions, int Epoch, int BestEpoch, double BestRecall, int BadEpochs,
+        long RequestsSeen, double TrainSeconds, long Step, List<EpochStats> History);
+
+    private static void WriteCheckpoint(string path, ModelOptions mo, TrainOptions to, TrainState state, ModelParameters current,
+        ModelParameters best, Optimizer optimizer, List<EpochStats> history)
+    {
+        using var file = new AtomicFile(path, 1 << 20);
+        var w = new ArtifactWriter(file.Stream, CheckpointMagic, CheckpointVersion);
+        var header = new CheckpointHeader(mo, JsonSerializer.Serialize(to with { ResumeFrom = null, CheckpointPath = null, Epochs = 0, Threads = 0 }),
+            state.Epoch, state.BestEpoch, double.IsNegativeInfinity(state.BestRecall) ? -1 : state.BestRecall, state.BadEpochs,
+            state.RequestsSeen, state.TrainSeconds, optimizer.Step, history);
+        w.WriteBytes(JsonSerializer.SerializeToUtf8Bytes(header, s_json));
+        foreach (var g in (float[][])[current.Embedding, .. current.Dense, best.Embedding, .. best.Dense, .. optimizer.DenseM, .. optimizer.DenseV, optimizer.EmbeddingM, optimizer.EmbeddingV])
+            w.WriteFloats(g);
+        w.Finish();
+        file.Commit();
+    }
+
+    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    private static TrainState ReadCheckpoint(string path, ModelOptions mo, TrainOptions to, ModelParameters current, ModelParameters best,
+        Optimizer optimizer, List<EpochStats> history)
+    {
+        if (!File.Exists(path))
+            throw new MmseInputException($"{path}: checkpoint not found");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var r = new ArtifactReader(stream, path, CheckpointMagic, CheckpointVersion, "checkpoint");
+        CheckpointHeader header;
+        try
+        {
+            header = JsonSerializer.Deserialize<CheckpointHeader>(r.ReadBytes(64 << 20), s_json) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new MmseArtifactException(path, $"corrupt checkpoint header ({e.Message})");
+        }
+        if (JsonSerializer.Serialize(header.Model) != JsonSerializer.Serialize(mo))
+            throw new MmseInputException($"{path}: the checkpoint's model options differ from this run's ({JsonSerializer.Serialize(header.Model)})");
+        if (header.TrainOptions != JsonSerializer.Serialize(to with { ResumeFrom = null, CheckpointPath = null, Epochs = 0, Threads = 0 }))
+            throw new MmseInputException($"{path}: the checkpoint was written with other training options: {header.TrainOptions}");
+        foreach (var g in (float[][])[current.Embedding, .. current.Dense, best.Embedding, .. best.Dense, .. optimizer.DenseM, .. optimizer.DenseV, optimizer.EmbeddingM, optimizer.EmbeddingV])
+            r.ReadFloats(g);
+        r.Verify();
+        optimizer.Step = header.Step;
+        history.AddRange(header.History);
+        return new TrainState
+        {
+            Epoch = header.Epoch,
+            BestEpoch = header.BestEpoch,
+            BestRecall = header.BestRecall < 0 ? double.NegativeInfinity : header.BestRecall,
+            BadEpochs = header.BadEpochs,
+            RequestsSeen = header.RequestsSeen,
+            TrainSeconds = header.TrainSeconds,
+            Step = header.Step,
+        };
+    }
+}
+
+/// <summary>Builds minibatches: the levels of each request, sampled unclicked items, the shared random items, pseudo-requests.</summary>
+internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] queryOffsets, int[] queryTokens, float[] popularity,
+    TrainOptions options, HashedTokenizer tokenizer)
+{
+    private readonly List<int> _randomItems = [];
+    private readonly List<int> _positiveSlots = [];
+
+    /// <summary>Fills <paramref name="batch"/> with the requests <paramref name="ids"/> (a log request r &gt;= 0, or -1 - item for a pseudo-request).</summary>
+    public void Fill(TrainingBatch batch, ReadOnlySpan<int> ids, Rng rng, List<int> scratch, List<int> spanTokens)
+    {
+        batch.Clear(catalog.Count);
+        var useUnclicked = !options.NoUnclicked || options.UnclickedInSoftmax;
+        var randomShare = (float)options.RandomNegatives / catalog.Count;
+
+        // Shared random items first.
+        _randomItems.Clear();
+        for (var i = 0; i < options.RandomNegatives; i++)
+        {
+            var item = rng.Next(catalog.Count);
+            var slot = batch.Slot(item);
+            batch.MarkCandidate(slot, LogQ(item, ids.Length, randomShare));
+            _randomItems.Add(item);
+            batch.RandomSlots.Add(slot);
+        }
+
+        for (var b = 0; b < ids.Length; b++)
+        {
+            var id = ids[b];
+            _positiveSlots.Clear();
+            ReadOnlySpan<int> displayed;
+            int pseudoItem = -1;
+            if (id >= 0)
+            {
+                for (var t = queryOffsets[id]; t < queryOffsets[id + 1]; t++)
+                    batch.QueryTokens.Add(queryTokens[t]);
+                var items = mined.ItemsOf(id);
+                var levels = mined.LevelsOf(id);
+                var positives = mined.PositiveCounts[id];
+                displayed = items;
+                for (var i = 0; i < Math.Min(positives, options.MaxPositives); i++)
+                    AddPositive(batch, items[i], options.MergeOrderClick ? Levels.Order : levels[i], ids.Length, randomShare);
+                if (useUnclicked && items.Length > positives)
+                {
+                    scratch.Clear();
+                    for (var i = positives; i < items.Length; i++)
+                        scratch.Add(items[i]);
+                    var take = Math.Min(options.MaxUnclicked, scratch.Count);
+                    for (var i = 0; i < take; i++)
+                    {
+                        var j = i + rng.Next(scratch.Count - i);
+                        (scratch[i], scratch[j]) = (scratch[j], scratch[i]);
+                        var slot = batch.Slot(scratch[i]);
+                        if (!options.NoUnclicked)
+                        {
+                            batch.ListSlots.Add(slot);
+                            batch.ListLevels.Add(Levels.None);
+                        }
+                        if (options.UnclickedInSoftmax)
+                            batch.ExtraSlots.Add(slot);
+                    }
+                }
+            }
+            else
+            {
+                pseudoItem = -1 - id;
+                spanTokens.Clear();
+                tokenizer.AddBuckets(PseudoQuery(pseudoItem, rng), "query", spanTokens);
+                foreach (var t in spanTokens)
+                    batch.QueryTokens.Add(t);
+                displayed = [];
+                AddPositive(batch, pseudoItem, options.MergeOrderClick ? Levels.Order : Levels.Click, ids.Length, randomShare);
+            }
+
+            // Random items in the ranking list: a different window of R per request, skipping displayed ones.
+            if (_randomItems.Count > 0 && options.MaxRandomInList > 0)
+            {
+                var added = 0;
+                var startAt = b * options.MaxRandomInList % _randomItems.Count;
+                for (var i = 0; i < _randomItems.Count && added < options.MaxRandomInList; i++)
+                {
+                    var item = _randomItems[(startAt + i) % _randomItems.Count];
+                    if (item == pseudoItem || displayed.Contains(item))
+                        continue;
+                    batch.ListSlots.Add(batch.Slot(item));
+                    batch.ListLevels.Add(Levels.Random);
+                    added++;
+                }
+            }
+            batch.EndRequest();
+        }
+    }
+
+    private void AddPositive(TrainingBatch batch, int item, float level, int batchSize, float randomShare)
+    {
+        var slot = batch.Slot(item);
+        batch.MarkCandidate(slot, LogQ(item, batchSize, randomShare));
+        batch.PositiveSlots.Add(slot);
+        batch.PositiveWeights.Add(level >= Levels.Order ? options.WeightOrder : level >= Levels.Cart ? options.WeightCart : options.WeightClick);
+        // Positives lead the ranking list (the list is the request's O, C, U, R).
+        batch.ListSlots.Add(slot);
+        batch.ListLevels.Add(level);
+    }
+
+    /// <summary>log of the expected share of the candidate set an item takes: in-batch popularity plus the uniform random share.</summary>
+    private float LogQ(int item, int batchSize, float randomShare) =>
+        MathF.Log(MathF.Max(1e-12f, MathF.Min(1f, batchSize * popularity[item]) + randomShare));
+
+    /// <summary>Catalog stage query: a 1–4 word span of the title, or (one time in four, when there is a brand) the brand and 1–2 title words.</summary>
+    private string PseudoQuery(int item, Rng rng)
+    {
+        var words = catalog.Titles[item].Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0)
+            return catalog.Brands[item] ?? "";
+        var brand = catalog.Brands[item];
+        if (!string.IsNullOrWhiteSpace(brand) && rng.Next(4) == 0)
+        {
+            var n = 1 + rng.Next(Math.Min(2, words.Length));
+            var s = rng.Next(words.Length - n + 1);
+            return brand + " " + string.Join(' ', words, s, n);
+        }
+        var length = 1 + rng.Next(Math.Min(4, words.Length));
+        var startWord = rng.Next(words.Length - length + 1);
+        return string.Join(' ', words, startWord, length);
+    }
+}

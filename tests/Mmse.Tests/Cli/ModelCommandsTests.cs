@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Mmse.Tests.Fixtures;
+
+namespace Mmse.Tests.Cli;
+
+public class ModelCommandsTests
+{
+    [Fact]
+    public void Train_embed_search_and_eval_run_end_to_end()
+    {
+        using var dir = new TempDir();
+        var market = new MarketFixture(items: 200, trainRequests: 300, testRequests: 50, seed: 9);
+        var (catalog, train, test) = market.WriteJsonl(dir.Path);
+        var config = dir.Write("config.json", """{"buckets": 4096, "embedding-dim": 16, "hidden": 24, "dim": 16, "batch-size": 64, "random-negatives": 32}""");
+        var model = dir.File("m.mmse");
+        var run = CliRunner.Run("train", "--catalog", catalog, "--train", train, "--out", model, "--config", config,
+            "--epochs", "2", "--threads", "1", "--json", dir.File("run.json"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        using (var json = JsonDocument.Parse(File.ReadAllText(dir.File("run.json"))))
+        {
+            foreach (var key in new[] { "epochs", "requests_seen", "train_seconds", "train_requests_per_s", "best_valid_recall_order@100" })
+                Assert.True(json.RootElement.TryGetProperty(key, out _), key);
+            Assert.Equal(2, json.RootElement.GetProperty("epochs").GetInt32());
+        }
+
+        var embed = CliRunner.Run("embed", "--model", model, "--catalog", catalog, "--out", dir.File("vec"));
+        Assert.True(embed.ExitCode == 0, embed.Error);
+        var vectors = Mmse.Data.Vectors.ReadFvecs(dir.File("vec/items.fvecs"), out var count, out var d);
+        Assert.Equal(200, count);
+        Assert.Equal(16, d);
+        Assert.Equal(200, vectors.Length / d);
+        Assert.Equal(market.Catalog.Ids, File.ReadAllLines(dir.File("vec/items.ids")));
+
+        var search = CliRunner.Run("search", "--model", model, "--catalog", catalog, "-k", "3", "red", "kettle");
+        Assert.True(search.ExitCode == 0, search.Error);
+        Assert.Equal(3, search.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var eval = CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--json", dir.File("eval.json"));
+        Assert.True(eval.ExitCode == 0, eval.Error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("eval.json")));
+        Assert.True(doc.RootElement.GetProperty("requests").GetInt32() > 0);
+        foreach (var name in Mmse.Evaluation.RetrievalMetrics.Names)
+            Assert.True(doc.RootElement.GetProperty("metrics").TryGetProperty(name, out _), name);
+    }
+
+    [Fact]
+    public void Bad_input_is_exit_code_2_with_a_clear_message()
+    {
+        using var dir = new TempDir();
+        var notModel = dir.Write("m.mmse", "hello");
+        var catalog = dir.Write("c.jsonl", """{"id": "1", "title": "red kettle"}""");
+        var r = CliRunner.Run("search", "--model", notModel, "--catalog", catalog, "kettle");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("m.mmse", r.Error, StringComparison.Ordinal);
+        var bad = CliRunner.Run("train", "--catalog", catalog, "--train", catalog, "--out", dir.File("x"), "--tau", "hot");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--tau", bad.Error, StringComparison.Ordinal);
+        var unknown = CliRunner.Run("train", "--catalog", catalog, "--train", catalog, "--out", dir.File("x"), "--taux", "1");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--taux", unknown.Error, StringComparison.Ordinal);
+    }
+}

@@ -10,6 +10,7 @@ public static class Program
     [
         new DemoCommand(),
         new DataStatsCommand(),
+        new IndexCommand(), new BenchAnnCommand(), new BenchGenVectorsCommand(),
     ];
 
     public static int Main(string[] args)

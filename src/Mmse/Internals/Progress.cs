@@ -50,7 +50,7 @@ public sealed class ProgressReporter
             return;
         var now = _clock.Elapsed;
         var interval = _interactive ? TimeSpan.FromMilliseconds(200) : _lineInterval;
-        if (done < total && now - _lastDraw < interval)
+        if (done < total && _lastDraw != TimeSpan.MinValue && now - _lastDraw < interval)
             return;
         lock (_lock)
         {

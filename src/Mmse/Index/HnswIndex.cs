@@ -507,6 +507,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         var count = _count;
         fixed (int* visited = s.Visited)
         fixed (int* copy = s.Links)
+        fixed (int* pending = s.Pending)
         {
             visited[entry] = generation;
             candidates.Push(-entryScore, entry);
@@ -520,18 +521,21 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                     break;
                 candidates.Pop();
                 var list = ReadLinks(node, level, locked, copy, out var n);
-                if (n > 0 && (uint)list[0] < (uint)count)
-                    scorer.Prefetch(list[0]);
+                // Mark the unvisited neighbours and prefetch all their vectors first, then score:
+                // the memory loads overlap instead of one miss per dot product.
+                var fresh = 0;
                 for (var j = 0; j < n; j++)
                 {
                     var c = list[j];
-                    if ((uint)c >= (uint)count)
-                        continue;
-                    if (j + 1 < n && (uint)list[j + 1] < (uint)count)
-                        scorer.Prefetch(list[j + 1]);
-                    if (visited[c] == generation)
+                    if ((uint)c >= (uint)count || visited[c] == generation)
                         continue;
                     visited[c] = generation;
+                    pending[fresh++] = c;
+                    scorer.Prefetch(c);
+                }
+                for (var j = 0; j < fresh; j++)
+                {
+                    var c = pending[j];
                     var cs = scorer.Score(c);
                     if (results.Count < ef || cs > results.TopScore)
                     {

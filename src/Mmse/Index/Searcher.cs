@@ -49,7 +49,7 @@ internal sealed class Searcher
         Candidates = new ScoreHeap(256);
         Results = new ScoreHeap(256);
         Links = new int[m0 + 1];
-        Query = new float[dim];
+        Pending = new int[m0 + 1];
         ScaledQuery = new float[dim];
         OutScores = new float[256];
         OutNodes = new int[256];
@@ -68,8 +68,8 @@ internal sealed class Searcher
     /// <summary>A copy of one neighbour list [M0 + 1], taken under the node's lock during a parallel build.</summary>
     public int[] Links { get; }
 
-    /// <summary>The normalised query [dim].</summary>
-    public float[] Query { get; }
+    /// <summary>The unvisited neighbours of the node being expanded [M0 + 1].</summary>
+    public int[] Pending { get; }
 
     /// <summary>query * scale for int8 traversal [dim].</summary>
     public float[] ScaledQuery { get; }

@@ -34,19 +34,22 @@ def recall(found, truth, k):
     return hits / (len(truth) * k)
 
 
-def timed_queries(search, queries, k):
-    """Runs the queries one at a time (as a server would), returning (labels, qps, p99_ms)."""
-    labels = np.empty((len(queries), k), dtype=np.int64)
-    lat = np.empty(len(queries))
-    for i in range(min(200, len(queries))):  # warm-up
-        search(queries[i:i + 1], k)
-    t_all = time.perf_counter()
-    for i in range(len(queries)):
-        t0 = time.perf_counter()
-        labels[i] = search(queries[i:i + 1], k)[0]
-        lat[i] = time.perf_counter() - t0
-    total = time.perf_counter() - t_all
-    return labels, len(queries) / total, float(np.percentile(lat, 99) * 1000)
+def timed_queries(search, queries, k, latency_queries=1000):
+    """Returns (labels, qps, p99_ms). Throughput comes from one batched call on one thread, so
+    Python's per-call overhead does not count against the C++ libraries; the p99 latency comes
+    from single-query calls on the first `latency_queries` queries (it includes that overhead,
+    a few microseconds)."""
+    search(queries[: min(200, len(queries))], k)  # warm-up
+    t0 = time.perf_counter()
+    labels = search(queries, k)
+    qps = len(queries) / (time.perf_counter() - t0)
+    sub = queries[: min(latency_queries, len(queries))]
+    lat = np.empty(len(sub))
+    for i in range(len(sub)):
+        t1 = time.perf_counter()
+        search(sub[i:i + 1], k)
+        lat[i] = time.perf_counter() - t1
+    return labels, qps, float(np.percentile(lat, 99) * 1000)
 
 
 def file_bytes(save):
@@ -109,7 +112,7 @@ def main():
         write_ivecs(gt_path, gt)
     if "faiss-flat" not in skip:
         sub = xq[: min(len(xq), 1000)]
-        labels, qps, p99 = timed_queries(lambda q, kk: flat.search(q, kk)[1], sub, k)
+        labels, qps, p99 = timed_queries(lambda q, kk: flat.search(q, kk)[1], sub, k, latency_queries=50)
         results["libraries"]["faiss IndexFlatIP"] = {
             "build_s": build, "index_bytes": file_bytes(lambda p: faiss.write_index(flat, p)),
             "runs": [{"ef": 0, "recall": recall(labels, gt[: len(sub)], k), "qps": qps, "p99_ms": p99}]}

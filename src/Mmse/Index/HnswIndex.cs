@@ -61,7 +61,12 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         _m0 = 2 * options.M;
     }
 
-    ~HnswIndex() => FreeStorage();
+    ~HnswIndex()
+    {
+        // Native buffers only: a mapping's handles have finalizers of their own.
+        if (_mapped is null)
+            FreeStorage();
+    }
 
     /// <summary>The build options (read from the file for an opened index).</summary>
     public HnswOptions Options => _options;

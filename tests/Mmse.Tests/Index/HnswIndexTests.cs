@@ -32,6 +32,21 @@ public sealed class AnnFixture
 
     public HnswIndex Index { get; }
 
+    private readonly Dictionary<int, HnswIndex> _byM = [];
+
+    /// <summary>The index built with M = <paramref name="m"/> (built once, shared).</summary>
+    public HnswIndex ForM(int m)
+    {
+        if (m == Options.M)
+            return Index;
+        lock (_byM)
+        {
+            if (!_byM.TryGetValue(m, out var index))
+                _byM[m] = index = HnswIndex.Build(Base, Dim, null, Options with { M = m });
+            return index;
+        }
+    }
+
     public ReadOnlySpan<float> Q(int i) => Query.AsSpan(i * Dim, Dim);
 
     public static double Recall(Func<int, IEnumerable<int>> found, Func<int, IEnumerable<int>> truth, int queries)
@@ -61,8 +76,7 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     [InlineData(16, 128, 0.98)]
     public void Recall_at_10_against_brute_force_is_above_the_threshold(int m, int ef, double threshold)
     {
-        using var index = m == AnnFixture.Options.M ? null : HnswIndex.Build(f.Base, AnnFixture.Dim, null, AnnFixture.Options with { M = m });
-        var recall = f.Recall(index ?? f.Index, ef);
+        var recall = f.Recall(f.ForM(m), ef);
         Assert.True(recall >= threshold, $"M={m} ef={ef}: recall@10 {recall:F4} < {threshold}");
     }
 

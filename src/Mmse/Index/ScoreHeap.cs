@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Mmse.Index;
 
 /// <summary>
@@ -17,54 +20,71 @@ internal sealed class ScoreHeap(int capacity)
 
     public void Clear() => Count = 0;
 
+    // Push and Pop index through refs (no bounds checks): the heap sits in the innermost search loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(float score, int node)
     {
         if (Count == _scores.Length)
-        {
-            Array.Resize(ref _scores, Count * 2);
-            Array.Resize(ref _nodes, Count * 2);
-        }
+            GrowArrays();
         var i = Count++;
-        var scores = _scores;
-        var nodes = _nodes;
+        ref var scores = ref MemoryMarshal.GetArrayDataReference(_scores);
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         while (i > 0)
         {
             var parent = (i - 1) >> 1;
-            if (scores[parent] <= score)
+            var ps = Unsafe.Add(ref scores, parent);
+            if (ps <= score)
                 break;
-            scores[i] = scores[parent];
-            nodes[i] = nodes[parent];
+            Unsafe.Add(ref scores, i) = ps;
+            Unsafe.Add(ref nodes, i) = Unsafe.Add(ref nodes, parent);
             i = parent;
         }
-        scores[i] = score;
-        nodes[i] = node;
+        Unsafe.Add(ref scores, i) = score;
+        Unsafe.Add(ref nodes, i) = node;
+    }
+
+    private void GrowArrays()
+    {
+        Array.Resize(ref _scores, Count * 2);
+        Array.Resize(ref _nodes, Count * 2);
     }
 
     public void Pop()
     {
         var n = --Count;
-        if (n == 0)
+        if (n <= 0)
+        {
+            Count = Math.Max(n, 0);
             return;
-        var scores = _scores;
-        var nodes = _nodes;
-        var score = scores[n];
-        var node = nodes[n];
+        }
+        ref var scores = ref MemoryMarshal.GetArrayDataReference(_scores);
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        var score = Unsafe.Add(ref scores, n);
+        var node = Unsafe.Add(ref nodes, n);
         var i = 0;
         while (true)
         {
             var child = 2 * i + 1;
             if (child >= n)
                 break;
-            if (child + 1 < n && scores[child + 1] < scores[child])
-                child++;
-            if (scores[child] >= score)
+            var cs = Unsafe.Add(ref scores, child);
+            if (child + 1 < n)
+            {
+                var right = Unsafe.Add(ref scores, child + 1);
+                if (right < cs)
+                {
+                    child++;
+                    cs = right;
+                }
+            }
+            if (cs >= score)
                 break;
-            scores[i] = scores[child];
-            nodes[i] = nodes[child];
+            Unsafe.Add(ref scores, i) = cs;
+            Unsafe.Add(ref nodes, i) = Unsafe.Add(ref nodes, child);
             i = child;
         }
-        scores[i] = score;
-        nodes[i] = node;
+        Unsafe.Add(ref scores, i) = score;
+        Unsafe.Add(ref nodes, i) = node;
     }
 
     /// <summary>Keeps the best <paramref name="limit"/> by score: push, then drop the worst when over.</summary>

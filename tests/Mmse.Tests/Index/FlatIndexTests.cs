@@ -49,3 +49,33 @@ public class FlatIndexTests
         Assert.All(hits, h => Assert.Equal(h.Score, PostFusion.Fuse(h.HeadScores, 0.1f), 5));
     }
 }
+
+public class ScoreHeapTests
+{
+    [Fact]
+    public void Heap_pops_in_ascending_order_and_keeps_the_best_when_bounded()
+    {
+        var random = new Random(5);
+        var heap = new ScoreHeap(2);
+        var values = Enumerable.Range(0, 500).Select(_ => (float)random.NextDouble()).ToArray();
+        for (var i = 0; i < values.Length; i++)
+            heap.Push(values[i], i);
+        var popped = new List<float>();
+        while (heap.Count > 0)
+        {
+            popped.Add(heap.TopScore);
+            Assert.Equal(values[heap.TopNode], heap.TopScore);
+            heap.Pop();
+        }
+        Assert.Equal(values.Order(), popped);
+        heap.Pop();
+        Assert.Equal(0, heap.Count);
+
+        for (var i = 0; i < values.Length; i++)
+            heap.PushBounded(values[i], i, 10);
+        var scores = new float[10];
+        var nodes = new int[10];
+        Assert.Equal(10, heap.DrainDescending(scores, nodes));
+        Assert.Equal(values.OrderDescending().Take(10), scores);
+    }
+}

@@ -336,6 +336,7 @@ public class CatalogFilterTests
         Assert.Equal(["a", "d"], Ids("color:black"));
         Assert.Equal(["a"], Ids("color:black", "category:Tools"));
         Assert.Empty(Ids("size:XL"));
+        Assert.Equal([3, 2, 1, 0, -1], flat.CatalogItems(catalog));
     }
 
     [Fact]

@@ -763,7 +763,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                 _searchers.Add(s);
             }
             MaybeCompact();
-            return map[id];
+            return PositionMap()[id]; // compaction renumbers positions
         }
         finally
         {

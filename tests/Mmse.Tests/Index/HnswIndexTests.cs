@@ -350,3 +350,22 @@ public class CatalogFilterTests
         Assert.Throws<MmseInputException>(() => CatalogFilter.Parse(catalog, flat, "category"));
     }
 }
+
+public class HnswUpdateTests
+{
+    [Fact]
+    public void Add_returns_the_position_after_a_compaction_it_triggered()
+    {
+        var data = SyntheticVectors.Clustered(300, 8, 5, 1, 2);
+        using var index = HnswIndex.Build(data.AsSpan(0, 200 * 8), 8, null, new HnswOptions { M = 8, EfConstruction = 32, Threads = 1, CompactDeletedFraction = 0.1 });
+        for (var i = 0; i < 20; i++)
+            index.Delete(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(20, index.DeletedCount);
+        // Replacing one more live id crosses the threshold: the index compacts inside Add.
+        var p = index.Add(data.AsSpan(250 * 8, 8), "150");
+        Assert.Equal(0, index.DeletedCount);
+        Assert.Equal(180, index.Count);
+        Assert.Equal("150", index.IdAt(p));
+        Assert.Equal(p, index.Search(data.AsSpan(250 * 8, 8), 1, 32)[0].Position);
+    }
+}

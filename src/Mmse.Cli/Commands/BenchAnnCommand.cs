@@ -111,8 +111,12 @@ internal sealed class BenchAnnCommand : Command
             context.Out.WriteLine($"{ef,6} {recall,10:F4} {qps,10:F0} {qpsCpu,10:F0} {p50,8:F3} {p99,8:F3}");
             runs.Add(new()
             {
-                ["ef"] = ef, ["recall"] = Math.Round(recall, 5), ["qps"] = Math.Round(qps, 1), ["qps_cpu"] = Math.Round(qpsCpu, 1),
-                ["p50_ms"] = Math.Round(p50, 4), ["p99_ms"] = Math.Round(p99, 4),
+                ["ef"] = ef,
+                ["recall"] = Math.Round(recall, 5),
+                ["qps"] = Math.Round(qps, 1),
+                ["qps_cpu"] = Math.Round(qpsCpu, 1),
+                ["p50_ms"] = Math.Round(p50, 4),
+                ["p99_ms"] = Math.Round(p99, 4),
             });
         }
 

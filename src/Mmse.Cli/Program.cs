@@ -14,7 +14,10 @@ public static class Program
         new EmbedCommand(),
         new SearchCommand(),
         new EvalCommand(),
+        new IndexCommand(),
         new ServeCommand(),
+        new BenchAnnCommand(),
+        new BenchGenVectorsCommand(),
     ];
 
     public static int Main(string[] args)

@@ -147,6 +147,26 @@ public class ModelServingTests
     }
 
     [Fact]
+    public void Deleted_index_items_are_not_served()
+    {
+        using var dir = new TempDir();
+        var model = s_model.Value;
+        using (var index = HnswIndex.Build(model.EncodeItems(Catalog, threads: 1), model.Dim, [.. Catalog.Ids], new HnswOptions { M = 8, Threads = 1 }))
+        {
+            Assert.True(index.Delete(Catalog.Ids[3]));
+            index.Save(dir.File("deleted.idx"));
+        }
+        using var hnsw = HnswItemIndex.Open(dir.File("deleted.idx"), Catalog, ef: 300);
+        Assert.Equal((Catalog.Count - 1, 0), (hnsw.Count, hnsw.MissingIds));
+        var encoder = new ModelQueryEncoder(model);
+        var heads = new float[encoder.Heads * encoder.Dim];
+        encoder.EncodeQuery(Catalog.Titles[3], heads);
+        var hits = hnsw.Search(heads, encoder.Heads, encoder.Beta, 1000, null);
+        Assert.Equal(Catalog.Count - 1, hits.Count);
+        Assert.DoesNotContain(3, hits.Items.ToArray());
+    }
+
+    [Fact]
     public void Loader_reads_model_index_and_catalog_files_and_refuses_a_mismatch()
     {
         using var dir = new TempDir();

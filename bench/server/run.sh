@@ -3,7 +3,9 @@
 # Usage: bench/server/run.sh [ITEMS...]     (default: 10000 100000)
 #   env: DURATION (s, default 20), CONNECTIONS (saturation run, default 32), PORT (default 18080),
 #        MODEL (default hashing), INDEX (default exact; the HNSW index file once it exists),
-#        CATALOG (use this catalog instead of generating one; then ITEMS is ignored)
+#        CATALOG (use this catalog instead of generating one; then ITEMS is ignored),
+#        EF (HNSW candidate list per head, passed as --ef; default: serve's),
+#        PACED_CONNECTIONS (connections of the paced run, default 10: at most 1,000 requests/s)
 # For each catalog it runs: (1) saturation: CONNECTIONS connections as fast as they go;
 # (2) paced at about 1,000 requests/s (10 connections, 10 ms pause before each request);
 # (3) the peer: GET /healthz at saturation, the HTTP stack's own ceiling in the same conditions.
@@ -18,6 +20,7 @@ mkdir -p "$out"
 duration="${DURATION:-20}"
 connections="${CONNECTIONS:-32}"
 port="${PORT:-18080}"
+paced_connections="${PACED_CONNECTIONS:-10}"
 model="${MODEL:-hashing}"
 index="${INDEX:-exact}"
 
@@ -55,7 +58,7 @@ for size in "${sizes[@]}"; do
       mv "$catalog.tmp" "$catalog"
     fi
   fi
-  "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
+  "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" ${EF:+--ef "$EF"} --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -65,14 +68,15 @@ for size in "${sizes[@]}"; do
   items=$(curl -sf "http://127.0.0.1:$port/healthz" | sed -E 's/.*"items":([0-9]+).*/\1/')
   # Warm-up: JIT tiers and caches, not measured.
   WRK_QUERIES="$work/queries.txt" wrk -t2 -c8 -d5s -s "$here/search.lua" "http://127.0.0.1:$port" >/dev/null
-  sat=$(WRK_QUERIES="$work/queries.txt" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT')
-  paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 wrk -t2 -c10 -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  load() { echo "load $(cut -d' ' -f1 /proc/loadavg)"; }
+  sat=$(WRK_QUERIES="$work/queries.txt" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') sat_load=$(load)
+  paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 wrk -t2 -c"$paced_connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') paced_load=$(load)
   # The peer in the same conditions: the cheapest endpoint, i.e. what HTTP alone costs here.
-  peer=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  peer=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT') peer_load=$(load)
   {
-    echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT }"
-    echo "items=$items saturation(c=$connections): ${sat#RESULT }"
-    echo "items=$items paced(c=10, 10 ms pause): ${paced#RESULT }"
+    echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT } ($peer_load)"
+    echo "items=$items saturation(c=$connections): ${sat#RESULT } ($sat_load)"
+    echo "items=$items paced(c=$paced_connections, 10 ms pause): ${paced#RESULT } ($paced_load)"
   } | tee -a "$report"
   cleanup
   server_pid=""

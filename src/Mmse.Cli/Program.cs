@@ -15,9 +15,12 @@ public static class Program
         new EvalCommand(),
         new SearchCommand(),
         new EmbedCommand(),
+        new IndexCommand(),
         new ExperimentCommand(),
         new Bm25Command(),
         new ServeCommand(),
+        new BenchAnnCommand(),
+        new BenchGenVectorsCommand(),
     ];
 
     public static int Main(string[] args)

@@ -58,8 +58,9 @@ public class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("--model", "model.bin", "this build reads the built-in 'hashing'")]
-    [InlineData("--index", "index.hnsw", "this build reads 'exact' or a .fvecs file")]
+    [InlineData("--model", "model.bin", "model.bin: file not found")]
+    [InlineData("--model", "hashing:dim=3", "the built-in encoder is 'hashing' or 'hashing:dim=N'")]
+    [InlineData("--index", "index.hnsw", "index.hnsw: file not found")]
     [InlineData("--urls", "https://0.0.0.0:1", "is not an http:// address")]
     public void Serve_rejects_what_it_cannot_load_with_exit_2(string option, string value, string message)
     {

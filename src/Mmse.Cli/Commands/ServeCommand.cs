@@ -11,7 +11,7 @@ internal sealed class ServeCommand : Command
     public override string Summary => "Serve search over HTTP: API, web page, metrics, hot reload";
 
     public override string Help => """
-        Usage: mmse serve --model MODEL --index INDEX --catalog C [--urls URLS] [--api-key KEY]
+        Usage: mmse serve --model MODEL --index INDEX --catalog C [--urls URLS] [--api-key KEY] [--ef N]
 
         Loads the model, the index and the catalog and answers searches over HTTP until
         Ctrl+C or SIGTERM. The page is at /, the API at /search, /items/{id}, /healthz,
@@ -19,10 +19,13 @@ internal sealed class ServeCommand : Command
         in without dropping a request. See docs/server.md.
 
         Options:
-          --model MODEL      the query encoder: 'hashing' or 'hashing:dim=N' (the built-in
-                             hashing encoder) until trained model files can be loaded
-          --index INDEX      'exact' (exact search, items embedded at load) or a .fvecs file
-                             of item vectors, one row per catalog item
+          --model MODEL      a model written by 'mmse train', or 'hashing' / 'hashing:dim=N'
+                             (a built-in untrained encoder for demos and tests)
+          --index INDEX      an HNSW index written by 'mmse index' (memory-mapped), 'exact'
+                             (exact search, items embedded with the model at load), or a
+                             .fvecs file of item vectors, one row per catalog item
+          --ef N             HNSW candidate list per query head; larger is more accurate
+                             and slower; 0 = the value stored in the index  (default 64)
           --catalog C        the catalog (JSONL, CSV or TSV)
           --urls URLS        where to listen, ';'-separated     (default http://127.0.0.1:8080)
           --api-key KEY      key that POST /admin/reload must present (X-Api-Key header);
@@ -31,13 +34,14 @@ internal sealed class ServeCommand : Command
           --quiet            no log lines on the console (start-up, reloads, errors)
 
         Example:
-          mmse serve --model hashing --index exact --catalog catalog.jsonl --urls http://127.0.0.1:8080
+          mmse serve --model model.mmse --index items.idx --catalog catalog.jsonl --urls http://127.0.0.1:8080
           curl 'http://127.0.0.1:8080/search?q=angle+bracket&k=5&filter=category:Tools'
         """;
 
     public override int Run(CliArgs args, CliContext context)
     {
-        var source = new EngineSource(args.Required("--model"), args.Required("--index"), args.Required("--catalog"));
+        var source = new EngineSource(args.Required("--model"), args.Required("--index"), args.Required("--catalog"),
+            args.Int("--ef", EngineSource.DefaultEf, 0, 100_000));
         var urls = (args.Option("--urls") ?? "http://127.0.0.1:8080")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var apiKey = args.Option("--api-key") ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");

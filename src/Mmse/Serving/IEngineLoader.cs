@@ -24,15 +24,23 @@ public sealed class DelegateEngineLoader(string description, Func<CancellationTo
     public SearchEngine Load(CancellationToken cancellationToken) => load(cancellationToken);
 }
 
-/// <summary>Where <c>mmse serve</c> loads from: <c>--model</c>, <c>--index</c>, <c>--catalog</c>.</summary>
-public sealed record EngineSource(string Model, string Index, string Catalog);
+/// <summary>
+/// Where <c>mmse serve</c> loads from: <c>--model</c>, <c>--index</c>, <c>--catalog</c>, and the
+/// HNSW candidate list per head <c>--ef</c> (default 64; 0 = the value stored in the index file).
+/// </summary>
+public sealed record EngineSource(string Model, string Index, string Catalog, int Ef = EngineSource.DefaultEf)
+{
+    public const int DefaultEf = 64;
+}
 
 /// <summary>
-/// The loader for what this build can read: the model <c>hashing</c> (the built-in
-/// <see cref="HashingQueryEncoder"/>, optionally <c>hashing:dim=N</c>) and the index <c>exact</c>
-/// (exact search over the catalog's items, embedded at load time) or a <c>.fvecs</c> file of item
-/// vectors, one row per catalog item in catalog order. Trained model and HNSW index files are
-/// read by the loader of those formats, which replaces this one in <c>mmse serve</c>.
+/// The loader of <c>mmse serve</c>. The model is a file written by <c>mmse train</c>
+/// (<see cref="ModelQueryEncoder"/>) or the built-in, untrained <c>hashing</c> encoder
+/// (<c>hashing:dim=N</c>; a stand-in for tests and demos that need no trained model). The index
+/// is an HNSW file written by <c>mmse index</c> (<see cref="HnswItemIndex"/>, memory-mapped),
+/// <c>exact</c> (exact search over the catalog's items, embedded with the model at load time),
+/// or a <c>.fvecs</c> file of item vectors, one row per catalog item in catalog order, searched
+/// exactly. Every load re-reads the files, so a reload picks up whatever they hold then.
 /// </summary>
 public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limits = null) : IEngineLoader
 {
@@ -45,29 +53,58 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
         var encoder = LoadEncoder(Source.Model);
         var catalog = CatalogReader.Read(Source.Catalog);
         cancellationToken.ThrowIfCancellationRequested();
-        IItemIndex index;
+        var index = LoadIndex(encoder, catalog);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return new SearchEngine(encoder, index, catalog, limits);
+        }
+        catch (MmseInputException e) when (e is not SearchInputException)
+        {
+            (index as IDisposable)?.Dispose();
+            throw new MmseInputException($"model {Source.Model} and index {Source.Index} do not fit: {e.Message}", e);
+        }
+        catch
+        {
+            (index as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    private IItemIndex LoadIndex(IQueryEncoder encoder, Catalog catalog)
+    {
         if (Source.Index == "exact")
         {
-            index = ExactItemIndex.Build(catalog, encoder);
+            return encoder switch
+            {
+                HashingQueryEncoder hashing => ExactItemIndex.Build(catalog, hashing),
+                ModelQueryEncoder model => new ExactItemIndex(model.Model.EncodeItems(catalog), model.Dim),
+                _ => throw new InvalidOperationException($"no item encoder for {encoder.GetType().Name}"),
+            };
         }
-        else if (Source.Index.EndsWith(".fvecs", StringComparison.OrdinalIgnoreCase))
+        if (!File.Exists(Source.Index))
+            throw new MmseInputException($"{Source.Index}: file not found");
+        if (Source.Index.EndsWith(".fvecs", StringComparison.OrdinalIgnoreCase))
         {
-            if (!File.Exists(Source.Index))
-                throw new MmseInputException($"{Source.Index}: file not found");
             var vectors = Vectors.ReadFvecs(Source.Index, out var count, out var dim);
             if (count != catalog.Count)
                 throw new MmseArtifactException(Source.Index, $"holds {count} vectors but the catalog {Source.Catalog} has {catalog.Count} items; one row per item, in catalog order");
-            index = new ExactItemIndex(vectors, dim);
+            return new ExactItemIndex(vectors, dim);
         }
-        else
-        {
-            throw new MmseInputException($"--index '{Source.Index}': this build reads 'exact' or a .fvecs file of item vectors");
-        }
-        return new SearchEngine(encoder, index, catalog, limits);
+        return HnswItemIndex.Open(Source.Index, catalog, Source.Ef);
+    }
+
+    /// <summary>The built-in <c>hashing</c> / <c>hashing:dim=N</c> encoder, or a trained model file.</summary>
+    public static IQueryEncoder LoadEncoder(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model == "hashing" || model.StartsWith("hashing:", StringComparison.Ordinal))
+            return LoadHashingEncoder(model);
+        return ModelQueryEncoder.Load(model);
     }
 
     /// <summary>Parses <c>hashing</c> or <c>hashing:dim=N</c>.</summary>
-    public static HashingQueryEncoder LoadEncoder(string model)
+    public static HashingQueryEncoder LoadHashingEncoder(string model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model == "hashing")
@@ -77,6 +114,6 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
             && int.TryParse(model.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var dim)
             && dim is >= 8 and <= 4096)
             return new HashingQueryEncoder(new HashingEncoderOptions { Dim = dim });
-        throw new MmseInputException($"--model '{model}': this build reads the built-in 'hashing' (or 'hashing:dim=N', 8..4096) encoder");
+        throw new MmseInputException($"--model '{model}': the built-in encoder is 'hashing' or 'hashing:dim=N' (8..4096)");
     }
 }

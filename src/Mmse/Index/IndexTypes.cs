@@ -1,0 +1,91 @@
+namespace Mmse.Index;
+
+/// <summary>How the HNSW index stores vectors for graph traversal.</summary>
+public enum VectorQuantization
+{
+    /// <summary>float32 everywhere.</summary>
+    None = 0,
+
+    /// <summary>
+    /// 8-bit codes per dimension (per-dimension scale and offset) for traversal; the final
+    /// candidates are re-scored exactly from the float vectors.
+    /// </summary>
+    Int8 = 1,
+}
+
+/// <summary>
+/// Build and search parameters of <see cref="HnswIndex"/>. Every default is the value used when
+/// the flag is not given on the command line.
+/// </summary>
+public sealed record HnswOptions
+{
+    /// <summary>Links per node on the upper layers (layer 0 keeps 2M). Default 16.</summary>
+    public int M { get; init; } = 16;
+
+    /// <summary>Candidate list size while building. Default 200.</summary>
+    public int EfConstruction { get; init; } = 200;
+
+    /// <summary>Candidate list size at query time when a search passes ef &lt;= 0. Default 64.</summary>
+    public int EfSearch { get; init; } = 64;
+
+    /// <summary>Traversal representation. Default <see cref="VectorQuantization.None"/>.</summary>
+    public VectorQuantization Quantization { get; init; } = VectorQuantization.None;
+
+    /// <summary>Build threads; 0 = all cores. 1 builds the same graph every time for a seed.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Seed of the level draws. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Scale item vectors to unit length on insert, so inner product is cosine. Default true.</summary>
+    public bool Normalize { get; init; } = true;
+
+    /// <summary>
+    /// A filtered search whose allowed set holds fewer than this fraction of the items (or at
+    /// most ef items) is answered exactly over the allowed set instead of by traversal. Default 0.02.
+    /// </summary>
+    public double ExactFilterFraction { get; init; } = 0.02;
+
+    /// <summary>
+    /// When more than this fraction of the items are deleted, the index is rebuilt from the
+    /// live items (positions change). Default 0.25; 1 or more never compacts automatically.
+    /// </summary>
+    public double CompactDeletedFraction { get; init; } = 0.25;
+
+    internal int ResolvedThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    internal void Validate()
+    {
+        if (M is < 2 or > 256)
+            throw new ArgumentOutOfRangeException(nameof(M), M, "'M' must be in [2, 256]");
+        if (EfConstruction < 1)
+            throw new ArgumentOutOfRangeException(nameof(EfConstruction), EfConstruction, "'EfConstruction' must be >= 1");
+        if (EfSearch < 1)
+            throw new ArgumentOutOfRangeException(nameof(EfSearch), EfSearch, "'EfSearch' must be >= 1");
+        if (Threads < 0)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "'Threads' must be >= 0");
+        if (!(ExactFilterFraction >= 0) || !(CompactDeletedFraction > 0))
+            throw new ArgumentOutOfRangeException(nameof(ExactFilterFraction), "fractions must be >= 0 (compaction > 0)");
+        if (!Enum.IsDefined(Quantization))
+            throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "unknown quantization");
+    }
+}
+
+/// <summary>One search result: the item's position in the index, its id and its score (inner product).</summary>
+public readonly record struct IndexHit(int Position, string Id, float Score);
+
+/// <summary>One multi-head result: the fused score and the per-head scores z_k [heads].</summary>
+public sealed record MultiHeadHit(int Position, string Id, float Score, float[] HeadScores);
+
+/// <summary>What every index offers to filters and evaluation: positions and their ids.</summary>
+public interface IItemIndex
+{
+    /// <summary>Number of positions (deleted ones included).</summary>
+    int Count { get; }
+
+    /// <summary>Vector dimension.</summary>
+    int Dim { get; }
+
+    /// <summary>The id stored at a position.</summary>
+    string IdAt(int position);
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Mmse.Data;
+using Mmse.Index;
+
+namespace Mmse.Serving;
+
+/// <summary>
+/// An HNSW index file (<c>mmse index</c>, memory-mapped by <see cref="HnswIndex.Open"/>) as the
+/// server's item index. Index positions are not catalog indices: they are mapped once at load,
+/// by id; positions whose id the catalog lacks (and deleted ones) are never returned. A serving
+/// filter becomes the index's allowed-position bitset, built once per distinct filter
+/// (<see cref="ItemFilter.Key"/>) and cached, since a bitset over 1M positions costs tens of
+/// milliseconds to build and 128 KB to keep.
+/// </summary>
+public sealed class HnswItemIndex : IItemIndex, IDisposable
+{
+    /// <summary>Distinct filters whose bitsets are kept; when full, the cache starts over.</summary>
+    public const int FilterCacheCapacity = 64;
+
+    private readonly HnswIndex _index;
+    private readonly int[] _catalogIndex; // position -> catalog index, -1 when not served
+    private readonly Mmse.Index.ItemFilter? _served; // null when every position is served
+    private readonly ConcurrentDictionary<string, Mmse.Index.ItemFilter> _filters = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Wraps an open index for <paramref name="catalog"/>; refuses it when more than
+    /// <paramref name="maxMissingFraction"/> of its live items are not in the catalog
+    /// (it was built from another catalog). Takes ownership: disposing this disposes the index.
+    /// </summary>
+    public HnswItemIndex(HnswIndex index, Catalog catalog, int ef = 0, string? name = null, double maxMissingFraction = 0.01)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentOutOfRangeException.ThrowIfNegative(ef);
+        _index = index;
+        Ef = ef;
+        name ??= "the index";
+        _catalogIndex = new int[index.Count];
+        var missing = 0;
+        var deleted = 0;
+        string? firstMissing = null;
+        for (var p = 0; p < _catalogIndex.Length; p++)
+        {
+            if (index.IsDeleted(p))
+            {
+                _catalogIndex[p] = -1;
+                deleted++;
+                continue;
+            }
+            var id = index.IdAt(p);
+            var item = catalog.IndexOf(id);
+            _catalogIndex[p] = item;
+            if (item < 0)
+            {
+                missing++;
+                firstMissing ??= id;
+            }
+        }
+        var live = index.Count - deleted;
+        if (missing > maxMissingFraction * live)
+        {
+            throw new MmseInputException(
+                $"{name}: {missing} of its {live} items are not in the catalog (the first is id '{firstMissing}'): it was built from another catalog");
+        }
+        Count = live - missing;
+        MissingIds = missing;
+        if (missing + deleted > 0)
+            _served = Mmse.Index.ItemFilter.FromPredicate(_catalogIndex.Length, p => _catalogIndex[p] >= 0);
+    }
+
+    /// <summary>Opens <paramref name="path"/> memory-mapped (checksum verified) for <paramref name="catalog"/>.</summary>
+    public static HnswItemIndex Open(string path, Catalog catalog, int ef = 0)
+    {
+        var index = HnswIndex.Open(path);
+        try
+        {
+            return new HnswItemIndex(index, catalog, ef, path);
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The candidate list per head (0: the one stored in the index file).</summary>
+    public int Ef { get; }
+
+    /// <summary>Items served: live index items whose id is in the catalog.</summary>
+    public int Count { get; }
+
+    /// <summary>Live index items left out because the catalog lacks their id.</summary>
+    public int MissingIds { get; }
+
+    public int Dim => _index.Dim;
+
+    public long SizeBytes => _index.SizeBytes;
+
+    /// <summary>The catalog index of index position <paramref name="position"/>, or -1.</summary>
+    public int CatalogIndex(int position) => _catalogIndex[position];
+
+    /// <summary>Bitsets currently cached.</summary>
+    public int CachedFilters => _filters.Count;
+
+    /// <inheritdoc/>
+    public SearchHits Search(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var allowed = filter is null ? _served : Allowed(filter);
+        if (allowed is not null && allowed.AllowedCount == 0)
+            return SearchHits.Empty(headCount);
+        var hits = _index.SearchMultiHead(heads, headCount, beta, k, Ef, allowed);
+        var n = 0;
+        foreach (var hit in hits)
+        {
+            if (_catalogIndex[hit.Position] >= 0)
+                n++;
+        }
+        var items = new int[n];
+        var scores = new float[n];
+        var z = new float[n * headCount];
+        var i = 0;
+        foreach (var hit in hits)
+        {
+            var item = _catalogIndex[hit.Position];
+            if (item < 0)
+                continue;
+            items[i] = item;
+            scores[i] = hit.Score;
+            hit.HeadScores.AsSpan(0, headCount).CopyTo(z.AsSpan(i * headCount, headCount));
+            i++;
+        }
+        return new SearchHits(headCount, items, scores, z);
+    }
+
+    /// <summary>The index's allowed set for a serving filter (cached by its key).</summary>
+    internal Mmse.Index.ItemFilter Allowed(ItemFilter filter)
+    {
+        if (_filters.TryGetValue(filter.Key, out var cached))
+            return cached;
+        var built = Mmse.Index.ItemFilter.FromPredicate(_catalogIndex.Length, p => _catalogIndex[p] >= 0 && filter.Allows(_catalogIndex[p]));
+        if (_filters.Count >= FilterCacheCapacity)
+            _filters.Clear();
+        return _filters.GetOrAdd(filter.Key, built);
+    }
+
+    public void Dispose() => _index.Dispose();
+}

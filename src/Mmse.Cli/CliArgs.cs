@@ -76,20 +76,20 @@ public sealed class CliArgs
     public string Required(string name, string? alias = null) =>
         Option(name, alias) ?? throw new UsageException($"option '{name}' is required");
 
-    public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue, string? alias = null)
+    public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue, string? alias = null) =>
+        IntOrNull(name, min, max, alias) ?? fallback;
+
+    public int? IntOrNull(string name, int min = int.MinValue, int max = int.MaxValue, string? alias = null)
     {
         var text = Option(name, alias);
         if (text is null)
-            return fallback;
+            return null;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
             throw new UsageException($"option '{name}': '{text}' is not a whole number");
         if (value < min || value > max)
             throw new UsageException($"option '{name}': {value} is out of range [{min}, {max}]");
         return value;
     }
-
-    public int? IntOrNull(string name, int min = int.MinValue, int max = int.MaxValue) =>
-        Option(name) is null ? null : Int(name, 0, min, max);
 
     public long Long(string name, long fallback, long min = long.MinValue, long max = long.MaxValue)
     {
@@ -103,20 +103,20 @@ public sealed class CliArgs
         return value;
     }
 
-    public double Double(string name, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    public double Double(string name, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity) =>
+        DoubleOrNull(name, min, max) ?? fallback;
+
+    public double? DoubleOrNull(string name, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         var text = Option(name);
         if (text is null)
-            return fallback;
+            return null;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
             throw new UsageException($"option '{name}': '{text}' is not a number");
         if (value < min || value > max)
             throw new UsageException($"option '{name}': {value} is out of range [{min}, {max}]");
         return value;
     }
-
-    public double? DoubleOrNull(string name, double min = double.NegativeInfinity, double max = double.PositiveInfinity) =>
-        Option(name) is null ? null : Double(name, 0, min, max);
 
     /// <summary>One of a fixed set of words.</summary>
     public string Choice(string name, string fallback, params string[] choices)

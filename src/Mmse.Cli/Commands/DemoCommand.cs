@@ -1,64 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
 using Mmse.Data;
+using Mmse.Evaluation;
+using Mmse.Experiments;
+using Mmse.Index;
+using Mmse.Synthesis;
 
 namespace Mmse.Cli.Commands;
 
 /// <summary>
-/// The README's main command. Until the generator, trainer and experiment runner land it
-/// runs what exists: it writes a small built-in marketplace and reports its statistics.
+/// The README's main command: a synthetic marketplace, every variant trained and compared, an
+/// HNSW index of the reference model, and example queries side by side with BM25.
 /// </summary>
 internal sealed class DemoCommand : Command
 {
     public override string Name => "demo";
 
-    public override string Summary => "Run the whole pipeline on built-in synthetic data";
+    public override string Summary => "Generate a marketplace, train and compare every variant, build the index, show queries";
 
     public override string Help => """
-        Usage: mmse demo [--out DIR]
+        Usage: mmse demo [--out DIR] [--quick] [--threads N] [--seed S] [--items N] [--requests N] [--epochs N]
 
-        Writes a small built-in marketplace (catalog and search log) to DIR and runs
-        'mmse data stats' on it.
+        With no arguments: generates the default synthetic marketplace, runs the experiment
+        (MMSE, its baselines and ablations, BM25 and the hybrid) with exact search, builds the
+        HNSW index of the MMSE model and checks it against exact search, shows example queries
+        with the top results of MMSE and BM25 side by side, and prints the table. The report,
+        plots, model and index are written under DIR.
 
         Options:
-          --out DIR   where to write the demo data           (default mmse-demo)
+          --out DIR      where everything is written                 (default mmse-demo)
+          --quick        a smaller marketplace and only mmse, two-tower, bm25 and hybrid
+                         (under 3 minutes; the full demo takes under 15 on 2 cores)
+          --threads N    threads (0 = all cores)                       (default 0)
+          --seed S       seed of the marketplace and the training      (default 7)
+          --items N      catalog size            (default 20000; 8000 with --quick)
+          --requests N   search requests         (default 60000; 20000 with --quick)
+          --epochs N     epochs per variant      (default 3; 2 with --quick)
 
-        Example:
-          mmse demo --out /tmp/mmse-demo
+        Examples:
+          mmse demo
+          mmse demo --quick --out /tmp/mmse-quick
         """;
 
     public override int Run(CliArgs args, CliContext context)
     {
         var dir = args.Option("--out") ?? "mmse-demo";
+        var quick = args.Flag("--quick");
+        var threads = args.Int("--threads", 0, 0, 1024);
+        var seed = (ulong)args.Long("--seed", 7, 0);
+        var items = args.IntOrNull("--items", 100, 10_000_000);
+        var requests = args.IntOrNull("--requests", 100, 100_000_000);
+        var epochs = args.IntOrNull("--epochs", 1, 1000);
         args.Finish();
-        Directory.CreateDirectory(dir);
-        var catalogPath = Path.Combine(dir, "catalog.jsonl");
-        var logPath = Path.Combine(dir, "train.jsonl");
-        BuiltInSample.Write(catalogPath, logPath);
-        context.Out.WriteLine($"wrote the built-in sample to {dir}/");
-        return new DataStatsCommand().Run(new CliArgs(["--catalog", catalogPath, "--log", logPath]), context);
+        var total = Stopwatch.StartNew();
+        var o = context.Out;
+        var dataDir = Path.Combine(dir, "data");
+        var reportDir = Path.Combine(dir, "report");
+
+        var synth = DemoSettings.Synth(quick, seed, threads);
+        synth = synth with { Items = items ?? synth.Items, Requests = requests ?? synth.Requests };
+        o.WriteLine($"1/5  generating a synthetic marketplace: {synth.Items:N0} items, {synth.Requests:N0} requests -> {dataDir}/");
+        SyntheticMarketplace.Generate(synth, dataDir, context.Progress, context.Cancellation);
+
+        var problems = new DataProblems();
+        var options = DataReadOptions.Default;
+        var catalog = DataLoading.LoadCatalog(Path.Combine(dataDir, "catalog.jsonl"), options, problems, context);
+        var train = DataLoading.LoadLog(Path.Combine(dataDir, "train.jsonl"), catalog, options, problems, context);
+        var valid = DataLoading.LoadLog(Path.Combine(dataDir, "valid.jsonl"), catalog, options, problems, context);
+        var test = DataLoading.LoadLog(Path.Combine(dataDir, "test.jsonl"), catalog, options, problems, context);
+        var truth = DataLoading.LoadLog(Path.Combine(dataDir, "truth.jsonl"), catalog, options, problems, context);
+
+        var experiment = DemoSettings.Experiment(quick, seed, threads);
+        if (epochs is { } e)
+            experiment = experiment with { Train = experiment.Train with { Epochs = e } };
+        o.WriteLine($"2/5  training and evaluating {experiment.Variants.Count} variants ({string.Join(", ", experiment.Variants)}) on {train.Count:N0} requests, testing on {test.Count:N0}");
+        var outcome = ExperimentRunner.Run(catalog, train, valid, test, truth, experiment, context.Progress, context.Cancellation);
+        ExperimentReport.Write(reportDir, outcome.Results, ExperimentVariants.Reference,
+            "Mmse demo: every variant on the default synthetic marketplace",
+            [$"data: `mmse synth --items {synth.Items} --requests {synth.Requests} --seed {synth.Seed}`; {catalog.Count:N0} items, {train.Count:N0} training, {valid.Count:N0} validation, {test.Count:N0} test requests",
+             $"training: {experiment.Train.Epochs} epochs per variant, seed {experiment.Train.Seed}; retrieval: exact search over the whole catalog",
+             $"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}"],
+            experiment.RandomizationRounds);
+
+        var model = outcome.ReferenceModel ?? throw new InvalidOperationException("the reference model was not trained");
+        var modelPath = Path.Combine(dir, "mmse.model");
+        model.Save(modelPath);
+
+        o.WriteLine($"3/5  building the HNSW index of the mmse model ({catalog.Count:N0} items)");
+        var vectors = model.EncodeItems(catalog, threads);
+        var clock = Stopwatch.StartNew();
+        using var index = HnswIndex.Build(vectors, model.Dim, catalog.Ids, new HnswOptions { Threads = threads, Seed = (int)seed }, context.Progress, context.Cancellation);
+        var buildSeconds = clock.Elapsed.TotalSeconds;
+        var indexPath = Path.Combine(dir, "items.idx");
+        index.Save(indexPath);
+        var (agreement, annQps) = CompareWithExact(index, model, outcome.Rankings[ExperimentVariants.Reference], test, catalog);
+        o.WriteLine($"     built in {buildSeconds:F1} s; fused top-10 of the index agrees with exact search on {agreement:P1} of items; {annQps:N0} queries/s");
+
+        o.WriteLine("4/5  example test queries, top 5 of mmse and bm25 (* = truly relevant: right type and constraints, + = a substitute)");
+        ShowExamples(o, catalog, test, truth, outcome.Rankings);
+
+        o.WriteLine("5/5  results on the test requests (exact search over the whole catalog; † = significant vs mmse at p < 0.05)");
+        ExperimentTable.Print(o, outcome.Results, ExperimentVariants.Reference, Math.Min(experiment.RandomizationRounds, 2000));
+        o.WriteLine();
+        o.WriteLine($"report:  {Path.Combine(reportDir, "report.md")} (with results.json and SVG plots)");
+        o.WriteLine($"model:   {modelPath}    index: {indexPath}");
+        o.WriteLine($"try:     ./mmse search --model {modelPath} --catalog {Path.Combine(dataDir, "catalog.jsonl")} \"{test.Queries[0]}\"");
+        o.WriteLine($"done in {total.Elapsed.TotalMinutes:F1} minutes");
+        return ExitCodes.Ok;
+    }
+
+    private static (double Agreement, double Qps) CompareWithExact(HnswIndex index, Model.MmseModel model, int[][] exact,
+        SearchLog test, Catalog catalog)
+    {
+        var n = Math.Min(500, test.Count);
+        var heads = new float[model.Heads * model.Dim];
+        long agree = 0, total = 0;
+        var clock = Stopwatch.StartNew();
+        for (var r = 0; r < n; r++)
+        {
+            model.EncodeQuery(test.Queries[r], heads);
+            var hits = index.SearchMultiHead(heads, model.Heads, model.Beta, 10, ef: 128);
+            var top = exact[r].Take(10).ToHashSet();
+            foreach (var hit in hits)
+            {
+                if (top.Contains(catalog.IndexOf(hit.Id))) agree++;
+            }
+            total += top.Count;
+        }
+        return ((double)agree / Math.Max(1, total), n / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+    }
+
+    private static void ShowExamples(TextWriter o, Catalog catalog, SearchLog test, SearchLog truth, IReadOnlyDictionary<string, int[][]> rankings)
+    {
+        var mmse = rankings[ExperimentVariants.Reference];
+        var bm25 = rankings.GetValueOrDefault("bm25");
+        // Instructive queries: where the two lists differ most and at least one finds a truly
+        // relevant item in its top 5; the first few in test order, so the pick is deterministic.
+        int Relevant(int r, int[]? ranked)
+        {
+            if (ranked is null) return 0;
+            var wanted = truth.ItemsOf(r).ToArray().ToHashSet();
+            return ranked.Take(5).Count(wanted.Contains);
+        }
+        var picks = Enumerable.Range(0, test.Count)
+            .Where(r => Relevant(r, mmse[r]) + Relevant(r, bm25?[r]) > 0)
+            .OrderByDescending(r => bm25 is null ? 0 : mmse[r].Take(5).Except(bm25[r].Take(5)).Count())
+            .ThenByDescending(r => Math.Abs(Relevant(r, mmse[r]) - Relevant(r, bm25?[r])))
+            .ThenBy(r => r)
+            .Take(4).ToList();
+        const int width = 58;
+        foreach (var r in picks)
+        {
+            var grades = new Dictionary<int, UserAction>();
+            var items = truth.ItemsOf(r);
+            var actions = truth.ActionsOf(r);
+            for (var i = 0; i < items.Length; i++) grades[items[i]] = actions[i];
+            string Cell(int item)
+            {
+                var mark = grades.TryGetValue(item, out var a) ? (a == UserAction.Order ? "*" : "+") : " ";
+                var title = catalog.Titles[item];
+                if (title.Length > width - 2) title = title[..(width - 5)] + "...";
+                return $"{mark} {title}".PadRight(width);
+            }
+            o.WriteLine();
+            o.WriteLine($"  query: \"{test.Queries[r]}\"");
+            o.WriteLine($"    {"mmse".PadRight(width)}  {(bm25 is null ? "" : "bm25")}");
+            for (var k = 0; k < 5; k++)
+            {
+                var left = k < mmse[r].Length ? Cell(mmse[r][k]) : "".PadRight(width);
+                var right = bm25 is not null && k < bm25[r].Length ? Cell(bm25[r][k]) : "";
+                o.WriteLine($"    {left}  {right}");
+            }
+        }
+        o.WriteLine();
     }
 }
 
-/// <summary>A tiny hand-written marketplace: a few items and requests at every level.</summary>
-internal static class BuiltInSample
+/// <summary>Sizes of the demo, chosen so the full run takes under 15 minutes on 2 cores and --quick under 3.</summary>
+internal static class DemoSettings
 {
-    public static void Write(string catalogPath, string logPath)
+    public static SynthOptions Synth(bool quick, ulong seed, int threads) => new()
     {
-        using (var catalog = new CatalogJsonlWriter(catalogPath))
-        {
-            catalog.Write(new CatalogItem("1001", "Apple iPhone 15 128GB black smartphone", "Apple", "Electronics > Phones", Price: 799));
-            catalog.Write(new CatalogItem("1002", "Clear silicone phone case for iPhone 15", "Spigen", "Electronics > Phone Accessories", Price: 15));
-            catalog.Write(new CatalogItem("1003", "Fresh Gala apples 2 lb bag", "Orchard Co", "Grocery > Fruit", Price: 4.5f));
-            catalog.Write(new CatalogItem("1004", "Samsung Galaxy S24 256GB grey smartphone", "Samsung", "Electronics > Phones", Price: 899));
-            catalog.Write(new CatalogItem("1005", "Steel angle bracket 4 pack", "HardCo", "Tools > Hardware", Price: 6));
-            catalog.Write(new CatalogItem("1006", "Grey fabric three seat sofa", "HomeLine", "Furniture > Sofas", Price: 540));
-            catalog.Commit();
-        }
-        using var log = new SearchLogJsonlWriter(logPath);
-        log.Write("apple phone", "u1", SearchLog.NoTime, [new("1001", UserAction.Order), new("1002", UserAction.Click), new("1003")]);
-        log.Write("apple", "u2", SearchLog.NoTime, [new("1003", UserAction.Cart), new("1001", UserAction.Click), new("1002")]);
-        log.Write("apple phone", "u3", SearchLog.NoTime, [new("1002"), new("1001"), new("1004", UserAction.Click)]);
-        log.Write("couch", "u4", SearchLog.NoTime, [new("1006", UserAction.Order), new("1005")]);
-        log.Write("angle bracket", "u5", SearchLog.NoTime, [new("1005", UserAction.Click), new("1006")]);
-        log.Commit();
-    }
+        Items = quick ? 8_000 : 20_000,
+        Requests = quick ? 20_000 : 60_000,
+        Seed = seed,
+        Threads = threads,
+        MaxTestRequests = quick ? 1_000 : 3_000,
+    };
+
+    public static ExperimentOptions Experiment(bool quick, ulong seed, int threads) => new()
+    {
+        Variants = quick ? ["mmse", "two-tower", "bm25", "hybrid"] : [.. ExperimentVariants.All.Select(v => v.Name)],
+        Train = Training.TrainOptions.Default with { Epochs = quick ? 2 : 3, Seed = seed, Threads = threads },
+        Threads = threads,
+        RandomizationRounds = quick ? 2_000 : 10_000,
+    };
 }

@@ -6,37 +6,11 @@ namespace Mmse.Numerics;
 /// </summary>
 public sealed class Rng
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private Xoshiro256 _state;
 
-    public Rng(ulong seed, ulong stream = 0)
-    {
-        var x = seed ^ unchecked(stream * 0xD1B54A32D192ED03UL);
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
-    }
+    public Rng(ulong seed, ulong stream = 0) => _state = new Xoshiro256(seed ^ unchecked(stream * 0xD1B54A32D192ED03UL));
 
-    private static ulong SplitMix(ref ulong x)
-    {
-        var z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    public ulong NextULong()
-    {
-        var result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextULong() => _state.Next();
 
     /// <summary>Uniform in [0, n).</summary>
     public int Next(int n) => n <= 0 ? 0 : (int)((NextULong() >> 33) % (ulong)n);

@@ -1,3 +1,5 @@
+using Mmse.Numerics;
+
 namespace Mmse.Synthesis;
 
 /// <summary>
@@ -7,37 +9,12 @@ namespace Mmse.Synthesis;
 /// </summary>
 internal struct SynthRandom
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private Xoshiro256 _state;
 
-    public SynthRandom(ulong seed, ulong stream, ulong block)
-    {
-        var x = seed ^ (stream * 0x9E3779B97F4A7C15UL) ^ (block * 0xD1B54A32D192ED03UL);
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
-    }
+    public SynthRandom(ulong seed, ulong stream, ulong block) =>
+        _state = new Xoshiro256(seed ^ (stream * 0x9E3779B97F4A7C15UL) ^ (block * 0xD1B54A32D192ED03UL));
 
-    private static ulong SplitMix(ref ulong x)
-    {
-        var z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    public ulong NextULong()
-    {
-        var result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextULong() => _state.Next();
 
     /// <summary>Uniform in [0, 1).</summary>
     public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));

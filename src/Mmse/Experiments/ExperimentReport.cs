@@ -169,8 +169,11 @@ public static class ExperimentReport
                 ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
                 ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
                 {
-                    ["epoch"] = e.Epoch, ["loss"] = Round(e.Loss), ["retrieval_loss"] = Round(e.RetrievalLoss),
-                    ["ranking_loss"] = Round(e.RankingLoss), ["valid_recall_order@100"] = Round(e.ValidRecallOrder100),
+                    ["epoch"] = e.Epoch,
+                    ["loss"] = Round(e.Loss),
+                    ["retrieval_loss"] = Round(e.RetrievalLoss),
+                    ["ranking_loss"] = Round(e.RankingLoss),
+                    ["valid_recall_order@100"] = Round(e.ValidRecallOrder100),
                 }).ToList(),
             }),
         };

@@ -369,3 +369,39 @@ public class HnswUpdateTests
         Assert.Equal(p, index.Search(data.AsSpan(250 * 8, 8), 1, 32)[0].Position);
     }
 }
+
+public class HnswConcurrencyTests
+{
+    [Fact]
+    public async Task Searches_run_safely_while_items_are_added_and_deleted()
+    {
+        const int dim = 16;
+        var data = SyntheticVectors.Clustered(3000, dim, 20, 1, 2);
+        using var index = HnswIndex.Build(data.AsSpan(0, 2000 * dim), dim, null, new HnswOptions { M = 8, EfConstruction = 64, Threads = 1, CompactDeletedFraction = 1 });
+        using var stop = new CancellationTokenSource();
+        var searched = 0;
+        var readers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var q = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var hits = index.Search(data.AsSpan((q++ % 3000) * dim, dim), 10, 32);
+                Assert.Equal(10, hits.Length);
+                Assert.All(hits, h => Assert.False(h.Id.StartsWith('x')));
+                Interlocked.Increment(ref searched);
+            }
+        })).ToArray();
+        for (var i = 2000; i < 3000; i++)
+        {
+            index.Add(data.AsSpan(i * dim, dim), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (i % 10 == 0)
+                index.Delete((i - 2000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        stop.Cancel();
+        await Task.WhenAll(readers);
+        Assert.True(searched > 0);
+        Assert.Equal(3000, index.Count);
+        Assert.Equal(100, index.DeletedCount);
+        Assert.Equal(2500, index.Search(data.AsSpan(2500 * dim, dim), 1, 32)[0].Position);
+    }
+}

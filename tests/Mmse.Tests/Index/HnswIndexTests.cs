@@ -143,6 +143,15 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
         for (var q = 0; q < 50; q++)
             Assert.Equal(built.Search(f.Q(q), 10, 40), opened.Search(f.Q(q), 10, 40));
         Assert.Equal("item-7-é", opened.IdAt(7));
+
+        // Opening maps the file: the managed allocations are a small constant, not the file.
+        HnswIndex.Open(dir.File("x.idx"), verifyChecksum: false).Dispose(); // warm up the code path
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = HnswIndex.Open(dir.File("x.idx"));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        using (again)
+            Assert.Equal(built.Search(f.Q(0), 10, 40), again.Search(f.Q(0), 10, 40));
+        Assert.True(allocated < 16 * 1024, $"open allocated {allocated} managed bytes for a {new FileInfo(dir.File("x.idx")).Length}-byte file");
         Assert.Equal(7, opened.PositionOf("item-7-é"));
     }
 

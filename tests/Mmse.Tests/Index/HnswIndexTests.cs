@@ -315,6 +315,11 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
         Assert.Throws<ArgumentOutOfRangeException>(() => HnswIndex.Build(new float[64], 32, null, new HnswOptions { M = 1 }));
         using var empty = HnswIndex.Build([], 8, null);
         Assert.Empty(empty.Search(new float[8], 5));
+        var disposed = HnswIndex.Build(new float[64], 32, ["a", "b"]);
+        disposed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => disposed.Search(new float[32], 1));
+        Assert.Throws<ObjectDisposedException>(() => disposed.IdAt(0));
+        Assert.Throws<ObjectDisposedException>(() => disposed.PositionOf("a"));
     }
 }
 
@@ -400,8 +405,13 @@ public class HnswConcurrencyTests
                 Interlocked.Increment(ref searched);
             }
         })).ToArray();
+        // Start writing only once both readers are searching.
+        while (Volatile.Read(ref searched) < 2)
+            await Task.Delay(1);
         for (var i = 2000; i < 3000; i++)
         {
+            if (i % 100 == 0)
+                await Task.Yield();
             index.Add(data.AsSpan(i * dim, dim), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (i % 10 == 0)
                 index.Delete((i - 2000).ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -745,9 +745,11 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             var epScore = scorer.Score(ep);
             for (var lc = _maxLevel; lc > 0; lc--)
                 Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
-            SearchLayer(ref scorer, s, ep, epScore, 0, ef, filter, deleted, false);
+            // Approximate scores misorder near-ties, so keep at least 2k candidates for the exact
+            // re-scoring (FAISS's refine k_factor): with only k there would be nothing to re-rank.
+            SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false);
         }
-        // Exact re-scoring of the ef traversal results from the float vectors.
+        // Exact re-scoring of the traversal results from the float vectors.
         var n = s.DrainResults();
         s.Results.Clear();
         for (var i = 0; i < n; i++)

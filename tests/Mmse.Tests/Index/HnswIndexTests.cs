@@ -116,7 +116,7 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     public void Int8_traversal_with_rescoring_loses_at_most_a_hundredth_of_recall_and_quarters_vector_memory()
     {
         using var q8 = HnswIndex.Build(f.Base, AnnFixture.Dim, null, AnnFixture.Options with { Quantization = VectorQuantization.Int8 });
-        foreach (var ef in new[] { 32, 64 })
+        foreach (var ef in new[] { 10, 32, 64 })
         {
             var loss = f.Recall(f.Index, ef) - f.Recall(q8, ef);
             Assert.True(loss <= 0.01, $"ef={ef}: int8 loses {loss:F4}");

@@ -157,11 +157,13 @@ internal sealed class BenchAnnCommand : Command
         var found = new int[nq * k];
         Array.Fill(found, -1);
         var latency = new double[nq];
-        // Warm-up: JIT, caches, searcher pool.
+        // Warm-up for at least half a second: tiered JIT promotes the search loop to optimised code
+        // only after a delay, so a few hundred queries would leave the first ef measured on tier 0.
         var warm = new int[k];
         var warmScores = new float[k];
-        for (var q = 0; q < Math.Min(nq, 200); q++)
-            index.Search(queries.AsSpan(q * dim, dim), k, ef, null, warm, warmScores);
+        var warmClock = Stopwatch.StartNew();
+        for (var w = 0; nq > 0 && (w < 200 || warmClock.ElapsedMilliseconds < 500); w++)
+            index.Search(queries.AsSpan(w % nq * dim, dim), k, ef, null, warm, warmScores);
 
         var wall = Stopwatch.StartNew();
         var cpu0 = Environment.CpuUsage.TotalTime;

@@ -28,7 +28,7 @@ public sealed unsafe partial class HnswIndex
     private long IdByteCount()
     {
         if (_ids is null)
-            return _count == 0 ? 0 : _idOffsets[_count];
+            return _count == 0 || _idOffsets == null ? 0 : _idOffsets[_count];
         long total = 0;
         foreach (var id in _ids)
             total += Encoding.UTF8.GetByteCount(id);

@@ -102,6 +102,21 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// <inheritdoc/>
     public string IdAt(int position)
     {
+        _rw.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return IdAtUnlocked(position);
+        }
+        finally
+        {
+            _rw.ExitReadLock();
+        }
+    }
+
+    /// <summary>IdAt for callers that already hold the lock.</summary>
+    private string IdAtUnlocked(int position)
+    {
         if ((uint)position >= (uint)_count)
             throw new ArgumentOutOfRangeException(nameof(position), position, $"must be in [0, {_count})");
         if (_ids is not null)
@@ -118,6 +133,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         _rw.EnterReadLock();
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var map = PositionMap();
             return map.TryGetValue(id, out var p) && _deleted[p] == 0 ? p : -1;
         }
@@ -127,14 +143,35 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         }
     }
 
-    public bool IsDeleted(int position) => (uint)position < (uint)_count && _deleted[position] != 0;
+    public bool IsDeleted(int position)
+    {
+        _rw.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return (uint)position < (uint)_count && _deleted[position] != 0;
+        }
+        finally
+        {
+            _rw.ExitReadLock();
+        }
+    }
 
     /// <summary>The stored (normalised) vector of a position [dim].</summary>
     public float[] GetVector(int position)
     {
-        if ((uint)position >= (uint)_count)
-            throw new ArgumentOutOfRangeException(nameof(position), position, $"must be in [0, {_count})");
-        return new ReadOnlySpan<float>(_vectors + (long)position * _dim, _dim).ToArray();
+        _rw.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if ((uint)position >= (uint)_count)
+                throw new ArgumentOutOfRangeException(nameof(position), position, $"must be in [0, {_count})");
+            return new ReadOnlySpan<float>(_vectors + (long)position * _dim, _dim).ToArray();
+        }
+        finally
+        {
+            _rw.ExitReadLock();
+        }
     }
 
     // ---------------------------------------------------------------- build
@@ -566,13 +603,26 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     public IndexHit[] Search(ReadOnlySpan<float> query, int k, int ef = 0, ItemFilter? filter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        var positions = new int[k];
-        var scores = new float[k];
-        var n = Search(query, k, ef, filter, positions, scores);
-        var hits = new IndexHit[n];
-        for (var i = 0; i < n; i++)
-            hits[i] = new IndexHit(positions[i], IdAt(positions[i]), scores[i]);
-        return hits;
+        CheckQuery(query.Length, 1);
+        _rw.EnterReadLock();
+        var s = Rent();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int n;
+            fixed (float* q = query)
+                n = SearchCore(q, k, EffectiveEf(ef, k), filter, s);
+            // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
+            var hits = new IndexHit[n];
+            for (var i = 0; i < n; i++)
+                hits[i] = new IndexHit(s.OutNodes[i], IdAtUnlocked(s.OutNodes[i]), s.OutScores[i]);
+            return hits;
+        }
+        finally
+        {
+            _searchers.Add(s);
+            _rw.ExitReadLock();
+        }
     }
 
     /// <summary>
@@ -624,7 +674,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                 if (_entryPoint < 0 || k == 0)
                     return [];
                 if (UseExactFilter(filter, efs))
-                    return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, null, IdAt);
+                    return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, null, IdAtUnlocked);
                 var union = new HashSet<int>();
                 for (var head = 0; head < headCount; head++)
                 {
@@ -632,7 +682,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                     for (var i = 0; i < n; i++)
                         union.Add(s.OutNodes[i]);
                 }
-                return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, union, IdAt);
+                return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, union, IdAtUnlocked);
             }
         }
         finally
@@ -695,9 +745,11 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             var epScore = scorer.Score(ep);
             for (var lc = _maxLevel; lc > 0; lc--)
                 Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
-            SearchLayer(ref scorer, s, ep, epScore, 0, ef, filter, deleted, false);
+            // Approximate scores misorder near-ties, so keep at least 2k candidates for the exact
+            // re-scoring (FAISS's refine k_factor): with only k there would be nothing to re-rank.
+            SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false);
         }
-        // Exact re-scoring of the ef traversal results from the float vectors.
+        // Exact re-scoring of the traversal results from the float vectors.
         var n = s.DrainResults();
         s.Results.Clear();
         for (var i = 0; i < n; i++)
@@ -848,7 +900,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         for (var p = 0; p < _count; p++)
         {
             // A replaced id keeps its latest position.
-            map[IdAt(p)] = p;
+            map[IdAtUnlocked(p)] = p;
         }
         return _positionById = map;
     }
@@ -948,7 +1000,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         var deleted = _deleted;
         var ids = new List<string>(_count + 16);
         for (var p = 0; p < _count; p++)
-            ids.Add(IdAt(p));
+            ids.Add(IdAtUnlocked(p));
         var count = _count;
         var capacity = Math.Max(16, count + count / 4);
         Allocate(capacity, _upperLength + 1024);

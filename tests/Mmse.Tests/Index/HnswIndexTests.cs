@@ -116,7 +116,7 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     public void Int8_traversal_with_rescoring_loses_at_most_a_hundredth_of_recall_and_quarters_vector_memory()
     {
         using var q8 = HnswIndex.Build(f.Base, AnnFixture.Dim, null, AnnFixture.Options with { Quantization = VectorQuantization.Int8 });
-        foreach (var ef in new[] { 32, 64 })
+        foreach (var ef in new[] { 10, 32, 64 })
         {
             var loss = f.Recall(f.Index, ef) - f.Recall(q8, ef);
             Assert.True(loss <= 0.01, $"ef={ef}: int8 loses {loss:F4}");
@@ -143,6 +143,15 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
         for (var q = 0; q < 50; q++)
             Assert.Equal(built.Search(f.Q(q), 10, 40), opened.Search(f.Q(q), 10, 40));
         Assert.Equal("item-7-é", opened.IdAt(7));
+
+        // Opening maps the file: the managed allocations are a small constant, not the file.
+        HnswIndex.Open(dir.File("x.idx"), verifyChecksum: false).Dispose(); // warm up the code path
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = HnswIndex.Open(dir.File("x.idx"));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        using (again)
+            Assert.Equal(built.Search(f.Q(0), 10, 40), again.Search(f.Q(0), 10, 40));
+        Assert.True(allocated < 16 * 1024, $"open allocated {allocated} managed bytes for a {new FileInfo(dir.File("x.idx")).Length}-byte file");
         Assert.Equal(7, opened.PositionOf("item-7-é"));
     }
 
@@ -306,6 +315,11 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
         Assert.Throws<ArgumentOutOfRangeException>(() => HnswIndex.Build(new float[64], 32, null, new HnswOptions { M = 1 }));
         using var empty = HnswIndex.Build([], 8, null);
         Assert.Empty(empty.Search(new float[8], 5));
+        var disposed = HnswIndex.Build(new float[64], 32, ["a", "b"]);
+        disposed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => disposed.Search(new float[32], 1));
+        Assert.Throws<ObjectDisposedException>(() => disposed.IdAt(0));
+        Assert.Throws<ObjectDisposedException>(() => disposed.PositionOf("a"));
     }
 }
 
@@ -367,5 +381,46 @@ public class HnswUpdateTests
         Assert.Equal(180, index.Count);
         Assert.Equal("150", index.IdAt(p));
         Assert.Equal(p, index.Search(data.AsSpan(250 * 8, 8), 1, 32)[0].Position);
+    }
+}
+
+public class HnswConcurrencyTests
+{
+    [Fact]
+    public async Task Searches_run_safely_while_items_are_added_and_deleted()
+    {
+        const int dim = 16;
+        var data = SyntheticVectors.Clustered(3000, dim, 20, 1, 2);
+        using var index = HnswIndex.Build(data.AsSpan(0, 2000 * dim), dim, null, new HnswOptions { M = 8, EfConstruction = 64, Threads = 1, CompactDeletedFraction = 1 });
+        using var stop = new CancellationTokenSource();
+        var searched = 0;
+        var readers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var q = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var hits = index.Search(data.AsSpan((q++ % 3000) * dim, dim), 10, 32);
+                Assert.Equal(10, hits.Length);
+                Assert.All(hits, h => Assert.False(h.Id.StartsWith('x')));
+                Interlocked.Increment(ref searched);
+            }
+        })).ToArray();
+        // Start writing only once both readers are searching.
+        while (Volatile.Read(ref searched) < 2)
+            await Task.Delay(1);
+        for (var i = 2000; i < 3000; i++)
+        {
+            if (i % 100 == 0)
+                await Task.Yield();
+            index.Add(data.AsSpan(i * dim, dim), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (i % 10 == 0)
+                index.Delete((i - 2000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        stop.Cancel();
+        await Task.WhenAll(readers);
+        Assert.True(searched > 0);
+        Assert.Equal(3000, index.Count);
+        Assert.Equal(100, index.DeletedCount);
+        Assert.Equal(2500, index.Search(data.AsSpan(2500 * dim, dim), 1, 32)[0].Position);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Evaluation;
+using Mmse.Index;
 using Mmse.Model;
 
 namespace Mmse.Cli.Commands;
@@ -9,22 +10,26 @@ internal sealed class SearchCommand : Command
 {
     public override string Name => "search";
 
-    public override string Summary => "Exact top-k search of the catalog for a query with a trained model";
+    public override string Summary => "Top-k search of the catalog for a query with a trained model (exact, or through an index)";
 
     public override string Help => """
-        Usage: mmse search --model MODEL --catalog FILE [-k 10] [--threads N] "query text"
+        Usage: mmse search --model MODEL --catalog FILE [-k 10] [--index INDEX [--ef N]] [--threads N] "query text"
 
         Embeds the catalog, scores every item with the fused score and prints the top k:
-        rank, score, id, title.
+        rank, score, id, title. With --index, searches the HNSW index built from this model's
+        'mmse embed' output instead (each head searched, candidates re-scored with the fused score).
 
         Options:
           --model MODEL    a model written by mmse train        (required)
           --catalog FILE   the catalog                           (required)
           -k, --k N        how many items                        (default 10)
+          --index INDEX    an index written by mmse index (default: exact search)
+          --ef N           index search breadth per head, 0 = the index's own   (default 0)
           --threads N      worker threads, 0 = all cores         (default 0)
 
-        Example:
+        Examples:
           mmse search --model model.mmse --catalog data/catalog.jsonl -k 5 "red kettle"
+          mmse search --model model.mmse --catalog data/catalog.jsonl --index items.idx "red kettle"
         """;
 
     public override int Run(CliArgs args, CliContext context)
@@ -33,6 +38,8 @@ internal sealed class SearchCommand : Command
         var catalogPath = args.Required("--catalog");
         var k = args.Int("--k", 10, 1, 100_000, alias: "-k");
         var threads = args.Int("--threads", 0, 0, 1024);
+        var indexPath = args.Option("--index");
+        var ef = args.Int("--ef", 0, 0, 100_000);
         var words = args.Positionals();
         args.Finish();
         if (words.Count == 0)
@@ -40,10 +47,20 @@ internal sealed class SearchCommand : Command
         var query = string.Join(' ', words);
         var model = MmseModel.Load(modelPath);
         var catalog = DataLoading.LoadCatalog(catalogPath, DataReadOptions.Default, new DataProblems(), context);
-        var evaluator = ExactEvaluator.Create(model, catalog, threads);
-        var heads = new float[model.Heads * model.Dim];
-        model.EncodeQuery(query, heads);
-        var (items, scores) = evaluator.Search(heads, k);
+        int[] items;
+        float[] scores;
+        if (indexPath is not null)
+        {
+            using var index = HnswIndex.Open(indexPath);
+            (items, scores) = new IndexedRetriever(model, index, catalog, ef).Search(query, k);
+        }
+        else
+        {
+            var evaluator = ExactEvaluator.Create(model, catalog, threads);
+            var heads = new float[model.Heads * model.Dim];
+            model.EncodeQuery(query, heads);
+            (items, scores) = evaluator.Search(heads, k);
+        }
         for (var i = 0; i < items.Length; i++)
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,4}  {scores[i],8:F4}  {catalog.Ids[items[i]]}  {catalog.Titles[items[i]]}"));
         return ExitCodes.Ok;

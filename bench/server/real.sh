@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load test of `mmse serve` with a trained model and a 1M-item HNSW index (issue 7's target).
 # Usage: bench/server/real.sh [ITEMS]          (default 1000000; env as for run.sh: DURATION, EF, ...)
-# Builds, once, in artifacts/bench/server-real-ITEMS/: a model trained briefly on the built-in demo
-# data (latency does not depend on quality: the towers' cost is the same for any weights), the
+# Builds, once, in artifacts/bench/server-real-ITEMS/: a model trained briefly on a small synthetic
+# marketplace (latency does not depend on quality: the towers' cost is the same for any weights), the
 # seeded synthetic catalog of gen-catalog.awk, its item vectors (mmse embed) and an HNSW index
 # (M 16, ef-construction 100, int8 codes); then runs run.sh against them.
 # On the shared 2-core VM: embedding about 25 s, the index about 8.5 minutes.
@@ -13,7 +13,7 @@ work="$root/artifacts/bench/server-real-$items"
 mkdir -p "$work"
 mmse="$root/mmse"
 if [[ ! -f "$work/model.mmse" ]]; then
-  "$mmse" demo --out "$work/demo" >/dev/null
+  "$mmse" synth --out "$work/demo" --items 5000 --requests 10000 --seed 1 >/dev/null
   "$mmse" train --catalog "$work/demo/catalog.jsonl" --train "$work/demo/train.jsonl" --out "$work/model.mmse" --epochs 1 --max-steps 30 --seed 1
 fi
 if [[ ! -f "$work/catalog.jsonl" ]]; then

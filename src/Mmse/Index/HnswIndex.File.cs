@@ -205,11 +205,16 @@ public sealed unsafe partial class HnswIndex
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new MmseInputException($"{path}: file not found");
-        var length = new FileInfo(path).Length;
+        // The length of the opened stream, not FileInfo's: FileInfo describes a symbolic link
+        // itself (a few bytes), while the stream and the memory map follow it to the index.
+        long length;
         var header = new byte[HeaderBytes];
         int read;
         using (var stream = File.OpenRead(path))
+        {
+            length = stream.Length;
             read = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+        }
         var h = header.AsSpan(0, read);
         if (read < Magic.Length || !h[..Magic.Length].SequenceEqual(Magic))
         {

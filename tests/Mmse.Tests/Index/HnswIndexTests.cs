@@ -156,6 +156,18 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     }
 
     [Fact]
+    public void An_index_opens_through_a_symbolic_link()
+    {
+        using var dir = new TempDir();
+        using var built = HnswIndex.Build(f.Base.AsSpan(0, 500 * AnnFixture.Dim), AnnFixture.Dim, null, AnnFixture.Options);
+        built.Save(dir.File("real.idx"));
+        File.CreateSymbolicLink(dir.File("link.idx"), dir.File("real.idx"));
+        using var opened = HnswIndex.Open(dir.File("link.idx"));
+        Assert.Equal(500, opened.Count);
+        Assert.Equal(built.Search(f.Q(3), 10, 40), opened.Search(f.Q(3), 10, 40));
+    }
+
+    [Fact]
     public void Flipped_byte_truncation_and_foreign_files_are_refused_clearly()
     {
         using var dir = new TempDir();

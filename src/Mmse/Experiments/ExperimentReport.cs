@@ -215,6 +215,7 @@ public static class ExperimentReport
             Title = title,
             XLabel = "epoch",
             YLabel = yLabel,
+            IntegerX = true,
             Series = variants.Select(v => new ChartSeries(v.Name, v.Epochs.Select(e => ((double)e.Epoch, value(e))).ToList(), v.Name == reference)).ToList(),
         }.Render();
 

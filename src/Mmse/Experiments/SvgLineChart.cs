@@ -32,6 +32,9 @@ public sealed class SvgLineChart
 
     public bool LogX { get; init; }
 
+    /// <summary>The x values are counts (epochs): ticks only at whole numbers.</summary>
+    public bool IntegerX { get; init; }
+
     /// <summary>Fixed y range; null to fit the data.</summary>
     public (double Min, double Max)? YRange { get; init; }
 
@@ -84,6 +87,8 @@ public sealed class SvgLineChart
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{left - 8}" y="{F(py + 4)}" text-anchor="end">{Label(y)}</text>""").Append('\n');
         }
         var xTicks = LogX ? LogTicks(xMin, xMax) : Ticks(xMin, xMax, 8);
+        if (IntegerX && !LogX)
+            xTicks = xMax - xMin <= 12 ? [.. Enumerable.Range((int)Math.Ceiling(xMin), (int)Math.Floor(xMax) - (int)Math.Ceiling(xMin) + 1).Select(x => (double)x)] : [.. xTicks.Where(t => t == Math.Round(t))];
         foreach (var x in xTicks)
         {
             var px = Tx(x);

@@ -69,6 +69,23 @@ public class ExperimentReportTests
     }
 
     [Fact]
+    public void Epoch_axes_have_whole_number_ticks_only()
+    {
+        var svg = new SvgLineChart
+        {
+            Title = "t",
+            XLabel = "epoch",
+            YLabel = "loss",
+            IntegerX = true,
+            Series = [new ChartSeries("a", [(1, 30.0), (2, 20.0), (3, 10.0)])],
+        }.Render();
+        var labels = System.Xml.Linq.XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToList();
+        Assert.Contains("2", labels);
+        Assert.DoesNotContain("1.5", labels);
+        Assert.DoesNotContain("2.5", labels);
+    }
+
+    [Fact]
     public void Ticks_are_round_numbers_covering_the_range()
     {
         Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1], SvgLineChart.Ticks(0, 1, 5));

@@ -116,20 +116,7 @@ public static class ExperimentRunner
             var hits = evaluator.SearchMany(heads, queries.Length, Math.Min(depth, catalog.Count), options.Threads);
             var ranked = hits.Select(h => h.Items).ToArray();
             var qps = queries.Length / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-            rankings[variant.Name] = ranked;
-            var evaluation = RankingEvaluator.Evaluate(test, ranked, truth, qps);
-            results.Add(new VariantResult
-            {
-                Name = variant.Name,
-                Description = variant.Description,
-                Metrics = evaluation.Metrics,
-                PerRequest = evaluation.PerRequest,
-                RecallOrderCurve = evaluation.RecallOrderCurve,
-                TruthMetrics = evaluation.TruthMetrics,
-                TrainSeconds = trained.TrainSeconds,
-                TrainRequestsPerSecond = trained.RequestsPerSecond,
-                Epochs = [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall))],
-            });
+            var evaluation = Record(variant.Name, ranked, qps, trained);
             progress.Line($"[{variant.Name}] recall_order@100 {evaluation.Metrics["recall_order@100"]:F4}, ndcg@10 {evaluation.Metrics["ndcg@10"]:F4}, " +
                 $"{trained.TrainSeconds:F0} s training at {trained.RequestsPerSecond:N0} requests/s, eval {qps:N0} queries/s");
             if (variant.Name == ExperimentVariants.Reference) reference = trained.Model;
@@ -160,8 +147,8 @@ public static class ExperimentRunner
         results.Sort((a, b) => order.IndexOf(a.Name).CompareTo(order.IndexOf(b.Name)));
         return new ExperimentOutcome(results, reference, bm25, rankings);
 
-        // Untrained rankers (BM25, the hybrid): scored and recorded like the models, no training columns.
-        void AddUntrained(string name, int[][] ranked, double queriesPerSecond)
+        // Scores one variant's rankings and records its row; untrained rankers (BM25, the hybrid) have no training columns.
+        RankingEvaluation Record(string name, int[][] ranked, double queriesPerSecond, TrainResult? trained)
         {
             var variant = ExperimentVariants.Get(name);
             rankings[name] = ranked;
@@ -174,10 +161,17 @@ public static class ExperimentRunner
                 PerRequest = evaluation.PerRequest,
                 RecallOrderCurve = evaluation.RecallOrderCurve,
                 TruthMetrics = evaluation.TruthMetrics,
+                TrainSeconds = trained?.TrainSeconds,
+                TrainRequestsPerSecond = trained?.RequestsPerSecond,
+                Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall))],
             });
+            return evaluation;
+        }
+
+        void AddUntrained(string name, int[][] ranked, double queriesPerSecond)
+        {
+            var evaluation = Record(name, ranked, queriesPerSecond, trained: null);
             progress.Line($"[{name}] recall_order@100 {evaluation.Metrics["recall_order@100"]:F4}, ndcg@10 {evaluation.Metrics["ndcg@10"]:F4}");
         }
     }
-
-
 }

@@ -11,7 +11,7 @@ internal sealed class EvalCommand : Command
 {
     public override string Name => "eval";
 
-    public override string Summary => "Exact §8 metrics of a model on a test log over the whole catalog";
+    public override string Summary => "The §8 metrics of a model on a test log over the whole catalog (exact, or through an index)";
 
     public override string Help => """
         Usage: mmse eval --model MODEL --catalog FILE --log TEST [--json OUT] [--index INDEX [--ef N]] [--threads N] [--skip-bad]

@@ -12,19 +12,25 @@ internal sealed class EmbedCommand : Command
     public override string Summary => "Embed every catalog item with a trained model (items.fvecs + items.ids)";
 
     public override string Help => """
-        Usage: mmse embed --model MODEL --catalog FILE --out DIR [--threads N] [--skip-bad]
+        Usage: mmse embed --model MODEL --catalog FILE --out DIR [--queries LOG] [--threads N] [--skip-bad]
 
         Writes DIR/items.fvecs (one unit vector of the model's dimension per item, catalog order)
         and DIR/items.ids (the item ids, one per line, same order). Runs on every core.
+        With --queries, also DIR/queries.fvecs: the scoring vectors of each request's query in
+        LOG, one row per head (K rows per request, request order; one row with pre-fusion), and
+        DIR/queries.txt (the query texts, one per request). These are the query side of an ANN
+        benchmark on the model's own vectors (mmse bench ann --base items.fvecs --query ...).
 
         Options:
           --model MODEL    a model written by mmse train        (required)
           --catalog FILE   the catalog                           (required)
           --out DIR        output folder                         (required)
+          --queries LOG    also embed the queries of this search log
           --threads N      worker threads, 0 = all cores         (default 0)
 
         Example:
           mmse embed --model model.mmse --catalog data/catalog.jsonl --out vectors/
+          mmse embed --model model.mmse --catalog data/catalog.jsonl --queries data/test.jsonl --out vectors/
         """;
 
     public override int Run(CliArgs args, CliContext context)
@@ -32,26 +38,47 @@ internal sealed class EmbedCommand : Command
         var modelPath = args.Required("--model");
         var catalogPath = args.Required("--catalog");
         var outDir = args.Required("--out");
+        var queriesPath = args.Option("--queries");
         var threads = args.Int("--threads", 0, 0, 1024);
         var skipBad = args.Flag("--skip-bad");
         args.Finish();
         var model = MmseModel.Load(modelPath);
         var options = new DataReadOptions { SkipBad = skipBad };
-        var catalog = DataLoading.LoadCatalog(catalogPath, options, new DataProblems(options.MaxReportedProblems), context);
+        var problems = new DataProblems(options.MaxReportedProblems);
+        var catalog = DataLoading.LoadCatalog(catalogPath, options, problems, context);
+        var log = queriesPath is null ? null : DataLoading.LoadLog(queriesPath, catalog, options, problems, context);
         var clock = Stopwatch.StartNew();
         var vectors = model.EncodeItems(catalog, threads);
         Directory.CreateDirectory(outDir);
         Vectors.WriteFvecs(Path.Combine(outDir, "items.fvecs"), vectors, model.Dim);
-        using (var ids = new AtomicFile(Path.Combine(outDir, "items.ids")))
-        {
-            using (var writer = new StreamWriter(ids.Stream, leaveOpen: true))
-            {
-                foreach (var id in catalog.Ids)
-                    writer.Write(id + "\n");
-            }
-            ids.Commit();
-        }
+        WriteLines(Path.Combine(outDir, "items.ids"), catalog.Ids);
+        if (log is not null)
+            WriteQueries(model, log, outDir, threads, context);
         context.Out.WriteLine($"embedded {catalog.Count:N0} items (dim {model.Dim}) in {clock.Elapsed.TotalSeconds:F1} s -> {Path.Combine(outDir, "items.fvecs")}, items.ids");
         return ExitCodes.Ok;
+    }
+
+    private static void WriteQueries(MmseModel model, SearchLog log, string outDir, int threads, CliContext context)
+    {
+        var heads = model.EncodeQueries(log.Queries, threads);
+        int kd = model.Heads * model.Dim, rows = model.ScoringHeads, d = model.Dim;
+        var scoring = new float[log.Count * rows * d];
+        for (var r = 0; r < log.Count; r++)
+            model.ScoringQuery(heads.AsSpan(r * kd, kd), scoring.AsSpan(r * rows * d, rows * d));
+        Vectors.WriteFvecs(Path.Combine(outDir, "queries.fvecs"), scoring, d);
+        WriteLines(Path.Combine(outDir, "queries.txt"), log.Queries.Select(q => q.ReplaceLineEndings(" ")));
+        context.Out.WriteLine($"embedded {log.Count:N0} queries ({rows} vector(s) each) -> {Path.Combine(outDir, "queries.fvecs")}, queries.txt");
+    }
+
+    /// <summary>Writes one string per line ("\n"), atomically.</summary>
+    private static void WriteLines(string path, IEnumerable<string> lines)
+    {
+        using var file = new AtomicFile(path);
+        using (var writer = new StreamWriter(file.Stream, leaveOpen: true))
+        {
+            foreach (var line in lines)
+                writer.Write(line + "\n");
+        }
+        file.Commit();
     }
 }

@@ -31,6 +31,18 @@ public class ModelCommandsTests
         Assert.Equal(200, vectors.Length / d);
         Assert.Equal(market.Catalog.Ids, File.ReadAllLines(dir.File("vec/items.ids")));
 
+        var withQueries = CliRunner.Run("embed", "--model", model, "--catalog", catalog, "--queries", test, "--out", dir.File("vq"));
+        Assert.True(withQueries.ExitCode == 0, withQueries.Error);
+        var loaded = Mmse.Model.MmseModel.Load(model);
+        var texts = File.ReadAllLines(dir.File("vq/queries.txt"));
+        var queryVectors = Mmse.Data.Vectors.ReadFvecs(dir.File("vq/queries.fvecs"), out var queryRows, out var queryDim);
+        Assert.Equal(16, queryDim);
+        Assert.Equal(texts.Length * loaded.Heads, queryRows);
+        var expected = loaded.EncodeQueries(texts, 1);
+        Assert.Equal(expected.Length, queryVectors.Length);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], queryVectors[i], 1e-6f);
+
         var search = CliRunner.Run("search", "--model", model, "--catalog", catalog, "-k", "3", "red", "kettle");
         Assert.True(search.ExitCode == 0, search.Error);
         Assert.Equal(3, search.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);

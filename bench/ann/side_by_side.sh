@@ -5,10 +5,11 @@
 # Usage: bench/ann/side_by_side.sh [--n 1000000] [--dim 64] [--clusters 1000] [--queries 10000]
 #                                  [--M 16] [--ef-construction 200] [--seed 1] [--dir DIR]
 #                                  [--base F --query F]   (use existing .fvecs instead of generating)
+#                                  [--skip hnswlib,faiss-hnsw,faiss-flat,mmse,mmse-int8]
 # Writes DIR/results.json and DIR/table.md (DIR defaults to artifacts/ann-N).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-n=1000000 dim=64 clusters=1000 queries=10000 m=16 efc=200 seed=1 dir="" base="" query=""
+n=1000000 dim=64 clusters=1000 queries=10000 m=16 efc=200 seed=1 dir="" base="" query="" skip=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --n) n="$2"; shift 2 ;;
@@ -21,6 +22,7 @@ while [[ $# -gt 0 ]]; do
     --dir) dir="$2"; shift 2 ;;
     --base) base="$2"; shift 2 ;;
     --query) query="$2"; shift 2 ;;
+    --skip) skip="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -45,4 +47,4 @@ fi
 efs="10,12,16,20,24,32,40,48,64,80,96,128,160,192,256,384,512"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$py" "$root/bench/ann/side_by_side.py" --base "$base" --query "$query" --M "$m" --ef-construction "$efc" \
-  --ef "$efs" --dir "$dir" --mmse "$root/mmse" --seed "$seed"
+  --ef "$efs" --dir "$dir" --mmse "$root/mmse" --seed "$seed" --skip "$skip"

@@ -656,9 +656,121 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// Post-fusion search (DESIGN §4, §7): searches the graph with each of the
     /// <paramref name="headCount"/> heads [headCount, dim], unions the candidates, re-scores
     /// them exactly with <see cref="Numerics.PostFusion.Fuse(ReadOnlySpan{float}, float)"/> over
-    /// z_k = head_k . item, and returns the k best with their per-head scores.
+    /// z_k = head_k . item, and returns the k best with their per-head scores. A convenience
+    /// wrapper over the allocation-free overload that also resolves ids.
     /// </summary>
     public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
+    {
+        CheckQuery(heads.Length, headCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        _rw.EnterReadLock();
+        var s = Rent();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var positions = new int[k];
+            var scores = new float[k];
+            var z = new float[(long)k * headCount];
+            var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, z, s);
+            // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
+            var hits = new MultiHeadHit[n];
+            for (var i = 0; i < n; i++)
+                hits[i] = new MultiHeadHit(positions[i], IdAtUnlocked(positions[i]), scores[i], z.AsSpan(i * headCount, headCount).ToArray());
+            return hits;
+        }
+        finally
+        {
+            _searchers.Add(s);
+            _rw.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Allocation-free post-fusion search (the same hits as the overload returning
+    /// <see cref="MultiHeadHit"/>s): writes up to k hits best first, their positions into
+    /// <paramref name="positions"/> [k], fused scores into <paramref name="scores"/> [k] and
+    /// per-head cosines into <paramref name="headScores"/> [k, headCount]; returns how many.
+    /// Every buffer it needs is per-thread search state reused across queries.
+    /// </summary>
+    public int SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
+        Span<int> positions, Span<float> scores, Span<float> headScores)
+    {
+        CheckQuery(heads.Length, headCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (positions.Length < k || scores.Length < k || headScores.Length < (long)k * headCount)
+            throw new ArgumentException($"'positions' and 'scores' must hold k={k} values and 'headScores' k*headCount={(long)k * headCount}");
+        _rw.EnterReadLock();
+        var s = Rent();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, headScores, s);
+        }
+        finally
+        {
+            _searchers.Add(s);
+            _rw.ExitReadLock();
+        }
+    }
+
+    /// <summary>Under the read lock: one search per head, union, exact fused re-scoring; hits into the spans.</summary>
+    private int SearchMultiHeadCore(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
+        Span<int> positions, Span<float> scores, Span<float> headScores, Searcher s)
+    {
+        if (_entryPoint < 0 || k == 0)
+            return 0;
+        var efs = EffectiveEf(ef, k);
+        byte* deleted = _deletedCount > 0 ? _deleted : null;
+        var z = s.HeadScores(headCount);
+        fixed (float* h = heads)
+        {
+            if (UseExactFilter(filter, efs))
+            {
+                FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+            }
+            else
+            {
+                // The union of the heads' candidates in first-seen order (a HashSet's order, which
+                // the reference keeps), deduplicated with a fresh generation of the visited stamps.
+                var union = 0;
+                for (var head = 0; head < headCount; head++)
+                {
+                    var n = SearchCore(h + (long)head * _dim, efs, efs, filter, s);
+                    s.OutNodes.AsSpan(0, n).CopyTo(s.Union(union + n).AsSpan(union));
+                    union += n;
+                }
+                var generation = s.NextGeneration(_capacity);
+                var visited = s.Visited;
+                var candidates = s.Union(union);
+                var unique = 0;
+                for (var i = 0; i < union; i++)
+                {
+                    var c = candidates[i];
+                    if (visited[c] == generation)
+                        continue;
+                    visited[c] = generation;
+                    candidates[unique++] = c;
+                }
+                FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, candidates.AsSpan(0, unique), all: false, s.Results, z);
+            }
+            var count = s.DrainResults();
+            for (var i = 0; i < count; i++)
+            {
+                var node = s.OutNodes[i];
+                positions[i] = node;
+                scores[i] = s.OutScores[i];
+                for (var head = 0; head < headCount; head++)
+                    headScores[(i * headCount) + head] = VectorKernels.Dot(h + (long)head * _dim, _vectors + (long)node * _dim, _dim);
+            }
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// The plain post-fusion search the allocation-free one is tested against: a HashSet union of
+    /// the heads' candidates and <see cref="Exact.FusedTopK(float*, int, int, float*, int, float, int, ItemFilter?, byte*, ReadOnlySpan{string}, IEnumerable{int}?, Func{int, string}?)"/>.
+    /// </summary>
+    internal MultiHeadHit[] SearchMultiHeadReference(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -690,6 +802,54 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             _searchers.Add(s);
             _rw.ExitReadLock();
         }
+    }
+
+    /// <summary>
+    /// The k best fused scores into <paramref name="heap"/> (cleared first) over
+    /// <paramref name="candidates"/>, or with <paramref name="all"/> over every allowed row in
+    /// ascending order (the filter's bits read a word at a time): the allocation-free form of
+    /// <c>Exact.FusedTopK</c>, visiting rows in the same order, so ties break the same way.
+    /// </summary>
+    private static void FusedTopK(
+        float* vectors, int count, int dim, float* heads, int headCount, float beta, int k,
+        ItemFilter? filter, byte* deleted, ReadOnlySpan<int> candidates, bool all, ScoreHeap heap, Span<float> z)
+    {
+        heap.Clear();
+        if (!all)
+        {
+            foreach (var p in candidates)
+                PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+        }
+        else if (filter is not null)
+        {
+            var words = filter.Words;
+            for (var w = 0; w < words.Length; w++)
+            {
+                var word = words[w];
+                while (word != 0)
+                {
+                    var p = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                    PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+                    word &= word - 1;
+                }
+            }
+        }
+        else
+        {
+            for (var p = 0; p < count; p++)
+                PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PushFused(float* vectors, int count, int dim, float* heads, int headCount, float beta, int k,
+        ItemFilter? filter, byte* deleted, ScoreHeap heap, Span<float> z, int p)
+    {
+        if ((uint)p >= (uint)count || (deleted != null && deleted[p] != 0) || (filter is not null && !filter.Contains(p)))
+            return;
+        for (var h = 0; h < headCount; h++)
+            z[h] = VectorKernels.Dot(heads + (long)h * dim, vectors + (long)p * dim, dim);
+        heap.PushBounded(Numerics.PostFusion.Fuse(z, beta), p, k);
     }
 
     private int EffectiveEf(int ef, int k) => Math.Max(ef > 0 ? ef : _options.EfSearch, k);

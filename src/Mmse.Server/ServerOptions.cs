@@ -35,6 +35,12 @@ public sealed record ServerOptions
     /// <summary>Most open connections (default 10,000); more are refused.</summary>
     public long MaxConcurrentConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Run requests on the socket I/O threads instead of the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>; default true: measured lower tail latency on 2 cores, docs/server.md).
+    /// </summary>
+    public bool InlineScheduling { get; init; } = Environment.GetEnvironmentVariable("MMSE_INLINE") != "0";
+
     /// <summary>Write start-up, reload and error messages to the console (default true).</summary>
     public bool LogToConsole { get; init; } = true;
 }

@@ -39,7 +39,7 @@ public sealed record ServerOptions
     /// Run requests on the socket I/O threads instead of the thread pool (Kestrel's
     /// <c>UnsafePreferInlineScheduling</c>; default true: measured lower tail latency on 2 cores, docs/server.md).
     /// </summary>
-    public bool InlineScheduling { get; init; } = Environment.GetEnvironmentVariable("MMSE_INLINE") != "0";
+    public bool InlineScheduling { get; init; } = true;
 
     /// <summary>Write start-up, reload and error messages to the console (default true).</summary>
     public bool LogToConsole { get; init; } = true;

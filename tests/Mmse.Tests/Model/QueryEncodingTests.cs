@@ -44,6 +44,23 @@ public class QueryEncodingTests
     }
 
     [Theory]
+    [InlineData("lone \uD800 surrogate")]
+    [InlineData("lone \uDC00")]
+    [InlineData("pair \uD83D\uDE00 ok")]
+    public void Invalid_utf16_behaves_as_the_reference(string text)
+    {
+        var tokenizer = new HashedTokenizer();
+        int[]? expected = null;
+        var referenceError = Record.Exception(() => expected = tokenizer.Buckets(text, "query"));
+        var scratch = new QueryScratch();
+        var n = 0;
+        var spanError = Record.Exception(() => n = QueryTokenizer.Buckets(tokenizer, [], text, scratch));
+        Assert.Equal(referenceError?.GetType(), spanError?.GetType());
+        if (referenceError is null)
+            Assert.Equal(expected, scratch.Tokens.AsSpan(0, n).ToArray());
+    }
+
+    [Theory]
     [InlineData(false, 16, 32, 16)]
     [InlineData(true, 8, 24, 9)]   // pre-fusion; a dimension that leaves a scalar tail
     [InlineData(false, 5, 7, 3)]   // narrower than one vector

@@ -37,9 +37,10 @@ public sealed record ServerOptions
 
     /// <summary>
     /// Run requests on the socket I/O threads instead of the thread pool (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>; default true: measured lower tail latency on 2 cores, docs/server.md).
+    /// <c>UnsafePreferInlineScheduling</c>). Default false: on the shared 2-core machine the
+    /// paced run's p99 was worse with it in every comparison (docs/server.md, "Latency").
     /// </summary>
-    public bool InlineScheduling { get; init; } = true;
+    public bool InlineScheduling { get; init; }
 
     /// <summary>Write start-up, reload and error messages to the console (default true).</summary>
     public bool LogToConsole { get; init; } = true;

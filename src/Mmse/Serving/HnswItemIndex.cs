@@ -118,7 +118,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
         // the only allocations are the returned hits.
         var length = k * (2 + headCount);
         var rented = length <= StackFloats ? null : ArrayPool<float>.Shared.Rent(length);
-        var buffer = rented is null ? stackalloc float[StackFloats] : rented.AsSpan();
+        var buffer = rented is null ? stackalloc float[length] : rented.AsSpan();
         try
         {
             var positions = MemoryMarshal.Cast<float, int>(buffer[..k]);

@@ -69,14 +69,36 @@ for size in "${sizes[@]}"; do
   # Warm-up: JIT tiers and caches, not measured.
   WRK_QUERIES="$work/queries.txt" wrk -t2 -c8 -d5s -s "$here/search.lua" "http://127.0.0.1:$port" >/dev/null
   load() { echo "load $(cut -d' ' -f1 /proc/loadavg)"; }
+  # The server's own cost per request, which the machine's other load hardly changes (unlike
+  # latency): CPU time from /proc (user + system ticks), and from /metrics the bytes allocated,
+  # gen 0 collections and GC pause time (absent on builds without those series: shown as "-").
+  snap() {
+    local cpu
+    cpu=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+    curl -sf "http://127.0.0.1:$port/metrics" | awk -v cpu="$cpu" '
+      /^dotnet_gc_allocated_bytes_total /{a=$2} /^dotnet_gc_collections_total\{generation="0"\} /{g=$2} /^dotnet_gc_pause_seconds_total /{p=$2}
+      END {print cpu, (a == "" ? "-" : a), (g == "" ? "-" : g), (p == "" ? "-" : p)}'
+  }
+  cost() {  # snapshot before, snapshot after, wrk RESULT line
+    awk -v b="$1" -v a="$2" -v r="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+      split(b, x, " "); split(a, y, " "); match(r, /requests=[0-9]+/); n = substr(r, RSTART + 9, RLENGTH - 9) + 0
+      if (n == 0) n = 1
+      printf "server: cpu_ms_per_req=%.3f", (y[1] - x[1]) * 1000 / hz / n
+      if (x[2] != "-") printf " alloc_bytes_per_req=%.0f gen0_gcs=%d gc_pause_ms=%.1f", (y[2] - x[2]) / n, y[3] - x[3], (y[4] - x[4]) * 1000
+    }'
+  }
+  before=$(snap)
   sat=$(WRK_QUERIES="$work/queries.txt" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') sat_load=$(load)
+  after=$(snap); sat_cost=$(cost "$before" "$after" "$sat"); before=$after
   paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 wrk -t2 -c"$paced_connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') paced_load=$(load)
+  after=$(snap); paced_cost=$(cost "$before" "$after" "$paced"); before=$after
   # The peer in the same conditions: the cheapest endpoint, i.e. what HTTP alone costs here.
   peer=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT') peer_load=$(load)
+  after=$(snap); peer_cost=$(cost "$before" "$after" "$peer")
   {
-    echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT } ($peer_load)"
-    echo "items=$items saturation(c=$connections): ${sat#RESULT } ($sat_load)"
-    echo "items=$items paced(c=$paced_connections, 10 ms pause): ${paced#RESULT } ($paced_load)"
+    echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT } ($peer_load) $peer_cost"
+    echo "items=$items saturation(c=$connections): ${sat#RESULT } ($sat_load) $sat_cost"
+    echo "items=$items paced(c=$paced_connections, 10 ms pause): ${paced#RESULT } ($paced_load) $paced_cost"
   } | tee -a "$report"
   cleanup
   server_pid=""

@@ -67,6 +67,18 @@ public sealed class ServerMetrics
         text.Append("# HELP mmse_reloads_total Reloads by outcome.\n# TYPE mmse_reloads_total counter\n");
         text.Append(inv, $"mmse_reloads_total{{outcome=\"swapped\"}} {host.Reloads}\n");
         text.Append(inv, $"mmse_reloads_total{{outcome=\"failed\"}} {host.FailedReloads}\n");
+
+        // The runtime's side of latency: CPU used, garbage collections and their pauses, bytes
+        // allocated (bench/server/run.sh divides the differences by the requests of a run).
+        text.Append("# HELP process_cpu_seconds_total CPU time of the process (user and system).\n# TYPE process_cpu_seconds_total counter\n");
+        text.Append(inv, $"process_cpu_seconds_total {Environment.CpuUsage.TotalTime.TotalSeconds}\n");
+        text.Append("# HELP dotnet_gc_collections_total Garbage collections by generation (a gen 1 collection also counts in gen 0).\n# TYPE dotnet_gc_collections_total counter\n");
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+            text.Append(inv, $"dotnet_gc_collections_total{{generation=\"{generation}\"}} {GC.CollectionCount(generation)}\n");
+        text.Append("# HELP dotnet_gc_pause_seconds_total Time the runtime was paused for garbage collection.\n# TYPE dotnet_gc_pause_seconds_total counter\n");
+        text.Append(inv, $"dotnet_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");
+        text.Append("# HELP dotnet_gc_allocated_bytes_total Bytes allocated on the managed heap.\n# TYPE dotnet_gc_allocated_bytes_total counter\n");
+        text.Append(inv, $"dotnet_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
         return text.ToString();
     }
 

@@ -35,6 +35,13 @@ public sealed record ServerOptions
     /// <summary>Most open connections (default 10,000); more are refused.</summary>
     public long MaxConcurrentConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Run requests on the socket I/O threads instead of the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>). Default false: on the shared 2-core machine the
+    /// paced run's p99 was worse with it in every comparison (docs/server.md, "Latency").
+    /// </summary>
+    public bool InlineScheduling { get; init; }
+
     /// <summary>Write start-up, reload and error messages to the console (default true).</summary>
     public bool LogToConsole { get; init; } = true;
 }

@@ -30,6 +30,26 @@ public class ServerMetricsTests
     }
 
     [Fact]
+    public void Runtime_counters_are_exported_and_grow()
+    {
+        var metrics = new ServerMetrics();
+        using var host = new SearchEngineHost(new SearchEngine(new HashingQueryEncoder(new HashingEncoderOptions { Dim = 8 }),
+            new ExactItemIndex(new float[8], 8), BuildCatalog()));
+        static double Value(string text, string series) =>
+            double.Parse(text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal))[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var before = metrics.Render(host);
+        GC.KeepAlive(new byte[1 << 20]);
+        GC.Collect(0);
+        var after = metrics.Render(host);
+        // The counter is not precise to the byte (allocation contexts are counted when handed out).
+        Assert.True(Value(after, "dotnet_gc_allocated_bytes_total") >= Value(before, "dotnet_gc_allocated_bytes_total") + (1 << 19));
+        Assert.True(Value(after, "dotnet_gc_collections_total{generation=\"0\"}") > Value(before, "dotnet_gc_collections_total{generation=\"0\"}"));
+        Assert.True(Value(after, "process_cpu_seconds_total") > 0);
+        Assert.True(Value(after, "dotnet_gc_pause_seconds_total") >= Value(before, "dotnet_gc_pause_seconds_total"));
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter\n", after);
+    }
+
+    [Fact]
     public void Label_values_are_escaped()
     {
         var metrics = new ServerMetrics();

@@ -60,6 +60,8 @@ internal sealed class ServeCommand : Command
             Urls = urls,
             ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
             LogToConsole = !quiet,
+            // MMSE_INLINE=1 runs requests on the socket threads (for comparisons; docs/server.md).
+            InlineScheduling = Environment.GetEnvironmentVariable("MMSE_INLINE") == "1",
         };
         if (options.ApiKey is null && urls.Any(u => !IsLoopback(u)))
             context.Error.WriteLine("warning: listening beyond this machine with no --api-key: anyone who can connect can reload");

@@ -33,13 +33,16 @@ public static class SearchEndpoints
         return app;
     }
 
-    internal static Ok<SearchResponse> Search(string? q, int? k, [FromQuery] string[]? filter, SearchEngineHost host, ServerMetrics metrics)
+    internal static SearchJsonResult Search(string? q, int? k, [FromQuery] string[]? filter, SearchEngineHost host, ServerMetrics metrics)
     {
         using var lease = host.Acquire();
         var engine = lease.Engine;
-        var result = engine.Search(engine.Validate(q, k, filter));
+        var query = engine.Validate(q, k, filter);
+        var hits = engine.SearchItems(query, out var tookMs);
         metrics.AddQueries(1);
-        return TypedResults.Ok(ToResponse(result, engine));
+        // The catalog is plain managed memory: it stays valid after the lease ends (a retired
+        // engine unmaps only its index), so the JSON is written after the engine is released.
+        return new SearchJsonResult(query.Text, query.K, engine.ModelVersion, Math.Round(tookMs, 3), hits, engine.Catalog);
     }
 
     internal static async Task<IResult> SearchBatch(HttpRequest request, SearchEngineHost host, ServerMetrics metrics)

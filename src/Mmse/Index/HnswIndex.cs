@@ -536,11 +536,13 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// that are deleted or outside <paramref name="filter"/> are walked through but never become
     /// results, so filtering happens during the traversal.
     /// </summary>
-    private void SearchLayer<TScorer>(
+    /// <returns>False when the walk scored more than <paramref name="budget"/> nodes and gave up (results incomplete).</returns>
+    private bool SearchLayer<TScorer>(
         ref TScorer scorer, Searcher s, int entry, float entryScore, int level, int ef,
-        ItemFilter? filter, byte* deleted, bool locked)
+        ItemFilter? filter, byte* deleted, bool locked, long budget = long.MaxValue)
         where TScorer : struct, IScorer
     {
+        long scored = 0;
         var generation = s.NextGeneration(_capacity);
         var candidates = s.Candidates;
         var results = s.Results;
@@ -575,6 +577,9 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                     pending[fresh++] = c;
                     scorer.Prefetch(c);
                 }
+                scored += fresh;
+                if (scored > budget)
+                    return false;
                 for (var j = 0; j < fresh; j++)
                 {
                     var c = pending[j];
@@ -592,6 +597,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                 }
             }
         }
+        return true;
     }
 
     // ---------------------------------------------------------------- search
@@ -656,9 +662,121 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// Post-fusion search (DESIGN §4, §7): searches the graph with each of the
     /// <paramref name="headCount"/> heads [headCount, dim], unions the candidates, re-scores
     /// them exactly with <see cref="Numerics.PostFusion.Fuse(ReadOnlySpan{float}, float)"/> over
-    /// z_k = head_k . item, and returns the k best with their per-head scores.
+    /// z_k = head_k . item, and returns the k best with their per-head scores. A convenience
+    /// wrapper over the allocation-free overload that also resolves ids.
     /// </summary>
     public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
+    {
+        CheckQuery(heads.Length, headCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        _rw.EnterReadLock();
+        var s = Rent();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var positions = new int[k];
+            var scores = new float[k];
+            var z = new float[(long)k * headCount];
+            var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, z, s);
+            // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
+            var hits = new MultiHeadHit[n];
+            for (var i = 0; i < n; i++)
+                hits[i] = new MultiHeadHit(positions[i], IdAtUnlocked(positions[i]), scores[i], z.AsSpan(i * headCount, headCount).ToArray());
+            return hits;
+        }
+        finally
+        {
+            _searchers.Add(s);
+            _rw.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Allocation-free post-fusion search (the same hits as the overload returning
+    /// <see cref="MultiHeadHit"/>s): writes up to k hits best first, their positions into
+    /// <paramref name="positions"/> [k], fused scores into <paramref name="scores"/> [k] and
+    /// per-head cosines into <paramref name="headScores"/> [k, headCount]; returns how many.
+    /// Every buffer it needs is per-thread search state reused across queries.
+    /// </summary>
+    public int SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
+        Span<int> positions, Span<float> scores, Span<float> headScores)
+    {
+        CheckQuery(heads.Length, headCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (positions.Length < k || scores.Length < k || headScores.Length < (long)k * headCount)
+            throw new ArgumentException($"'positions' and 'scores' must hold k={k} values and 'headScores' k*headCount={(long)k * headCount}");
+        _rw.EnterReadLock();
+        var s = Rent();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, headScores, s);
+        }
+        finally
+        {
+            _searchers.Add(s);
+            _rw.ExitReadLock();
+        }
+    }
+
+    /// <summary>Under the read lock: one search per head, union, exact fused re-scoring; hits into the spans.</summary>
+    private int SearchMultiHeadCore(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
+        Span<int> positions, Span<float> scores, Span<float> headScores, Searcher s)
+    {
+        if (_entryPoint < 0 || k == 0)
+            return 0;
+        var efs = EffectiveEf(ef, k);
+        byte* deleted = _deletedCount > 0 ? _deleted : null;
+        var z = s.HeadScores(headCount);
+        fixed (float* h = heads)
+        {
+            if (UseExactFilter(filter, efs, efs))
+            {
+                FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+            }
+            else
+            {
+                // The union of the heads' candidates in first-seen order (a HashSet's order, which
+                // the reference keeps), deduplicated with a fresh generation of the visited stamps.
+                var union = 0;
+                for (var head = 0; head < headCount; head++)
+                {
+                    var n = SearchCore(h + (long)head * _dim, efs, efs, filter, s);
+                    s.OutNodes.AsSpan(0, n).CopyTo(s.Union(union + n).AsSpan(union));
+                    union += n;
+                }
+                var generation = s.NextGeneration(_capacity);
+                var visited = s.Visited;
+                var candidates = s.Union(union);
+                var unique = 0;
+                for (var i = 0; i < union; i++)
+                {
+                    var c = candidates[i];
+                    if (visited[c] == generation)
+                        continue;
+                    visited[c] = generation;
+                    candidates[unique++] = c;
+                }
+                FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, candidates.AsSpan(0, unique), all: false, s.Results, z);
+            }
+            var count = s.DrainResults();
+            for (var i = 0; i < count; i++)
+            {
+                var node = s.OutNodes[i];
+                positions[i] = node;
+                scores[i] = s.OutScores[i];
+                for (var head = 0; head < headCount; head++)
+                    headScores[(i * headCount) + head] = VectorKernels.Dot(h + (long)head * _dim, _vectors + (long)node * _dim, _dim);
+            }
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// The plain post-fusion search the allocation-free one is tested against: a HashSet union of
+    /// the heads' candidates and <see cref="Exact.FusedTopK(float*, int, int, float*, int, float, int, ItemFilter?, byte*, ReadOnlySpan{string}, IEnumerable{int}?, Func{int, string}?)"/>.
+    /// </summary>
+    internal MultiHeadHit[] SearchMultiHeadReference(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -673,7 +791,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             {
                 if (_entryPoint < 0 || k == 0)
                     return [];
-                if (UseExactFilter(filter, efs))
+                if (UseExactFilter(filter, efs, efs))
                     return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, null, IdAtUnlocked);
                 var union = new HashSet<int>();
                 for (var head = 0; head < headCount; head++)
@@ -692,10 +810,109 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         }
     }
 
+    /// <summary>
+    /// The k best fused scores into <paramref name="heap"/> (cleared first) over
+    /// <paramref name="candidates"/>, or with <paramref name="all"/> over every allowed row in
+    /// ascending order (the filter's bits read a word at a time): the allocation-free form of
+    /// <c>Exact.FusedTopK</c>, visiting rows in the same order, so ties break the same way.
+    /// </summary>
+    private static void FusedTopK(
+        float* vectors, int count, int dim, float* heads, int headCount, float beta, int k,
+        ItemFilter? filter, byte* deleted, ReadOnlySpan<int> candidates, bool all, ScoreHeap heap, Span<float> z)
+    {
+        heap.Clear();
+        if (!all)
+        {
+            foreach (var p in candidates)
+                PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+        }
+        else if (filter is not null)
+        {
+            var words = filter.Words;
+            for (var w = 0; w < words.Length; w++)
+            {
+                var word = words[w];
+                while (word != 0)
+                {
+                    var p = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                    PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+                    word &= word - 1;
+                }
+            }
+        }
+        else
+        {
+            for (var p = 0; p < count; p++)
+                PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PushFused(float* vectors, int count, int dim, float* heads, int headCount, float beta, int k,
+        ItemFilter? filter, byte* deleted, ScoreHeap heap, Span<float> z, int p)
+    {
+        if ((uint)p >= (uint)count || (deleted != null && deleted[p] != 0) || (filter is not null && !filter.Contains(p)))
+            return;
+        for (var h = 0; h < headCount; h++)
+            z[h] = VectorKernels.Dot(heads + (long)h * dim, vectors + (long)p * dim, dim);
+        heap.PushBounded(Numerics.PostFusion.Fuse(z, beta), p, k);
+    }
+
     private int EffectiveEf(int ef, int k) => Math.Max(ef > 0 ? ef : _options.EfSearch, k);
 
-    private bool UseExactFilter(ItemFilter? filter, int ef) =>
-        filter is not null && (filter.AllowedCount <= ef || filter.AllowedCount < _options.ExactFilterFraction * _count);
+    /// <summary>
+    /// What one score of the graph walk costs relative to one dot product of the exact scan over
+    /// an allowed set (default <see cref="DefaultWalkScoreCost"/>): the walk reads a random node
+    /// (a cache miss on its codes and its links), stamps it visited and pushes heaps; the scan
+    /// streams through the allowed vectors in position order.
+    /// </summary>
+    internal double WalkScoreCost { get; set; } = DefaultWalkScoreCost;
+
+    /// <summary>A filtered walk gives up after this many times the scores the exact scan would take (default 2).</summary>
+    internal double WalkBudgetFactor { get; set; } = 2;
+
+    /// <summary>Filtered walks that ran over their budget and were answered by the exact scan instead.</summary>
+    internal long WalkFallbacks => Interlocked.Read(ref _walkFallbacks);
+
+    private long _walkFallbacks;
+
+    /// <summary>The estimate behind <see cref="WalkScoreCost"/> (docs/index.md, "Filtered search").</summary>
+    internal const double DefaultWalkScoreCost = 4;
+
+    /// <summary>
+    /// Exact search over the allowed set when it is expected to cost less than the graph walk.
+    /// The layer-0 walk keeps expanding until ef allowed results turn up, scoring up to M0 new
+    /// neighbours per expansion, and only a fraction s = allowed / count of what it meets is
+    /// allowed: about ef * M0 / s scores, each <see cref="WalkScoreCost"/> dot products. The scan
+    /// costs one dot product per allowed item. The switch lands at s = sqrt(cost * ef * M0 / count):
+    /// about 9 % at 1M items with ef 64 and M 16, 13 % for a multi-head search's int8 walk (it
+    /// keeps 2 ef candidates). <see cref="HnswOptions.ExactFilterFraction"/> and allowed &lt;= ef
+    /// stay as floors.
+    /// </summary>
+    private bool UseExactFilter(ItemFilter? filter, int ef, int k)
+    {
+        if (filter is null)
+            return false;
+        double allowed = filter.AllowedCount;
+        if (allowed <= ef || allowed < _options.ExactFilterFraction * _count)
+            return true;
+        // The int8 walk keeps at least 2k candidates for its re-scoring (SearchCore).
+        var walkEf = _codes == null ? ef : Math.Max(ef, 2 * k);
+        return ExactIsCheaper(allowed, _count, walkEf, _m0, WalkScoreCost);
+    }
+
+    /// <summary>The cost comparison of <see cref="UseExactFilter"/>: scan of <paramref name="allowed"/> vs a walk at selectivity allowed / count.</summary>
+    internal static bool ExactIsCheaper(double allowed, int count, int ef, int m0, double walkScoreCost) =>
+        allowed <= walkScoreCost * ef * m0 * count / allowed;
+
+    /// <summary>
+    /// Scores a filtered walk may spend before it gives up for the exact scan: the expected walk
+    /// is cheaper than the scan, but a filter that excludes the query's whole neighbourhood makes
+    /// the walk cross most of the graph (the 60 to 220 ms of a 9 % filter at 1M items); the budget
+    /// bounds that case at (1 + <see cref="WalkBudgetFactor"/>) times the scan.
+    /// </summary>
+    private long WalkBudget(ItemFilter? filter) =>
+        filter is null ? long.MaxValue : (long)Math.Min(long.MaxValue / 2, WalkBudgetFactor * filter.AllowedCount / WalkScoreCost);
 
     private void CheckQuery(int length, int heads)
     {
@@ -716,7 +933,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         if (_entryPoint < 0 || k <= 0)
             return 0;
         byte* deleted = _deletedCount > 0 ? _deleted : null;
-        if (UseExactFilter(filter, ef))
+        if (UseExactFilter(filter, ef, k))
         {
             Exact.TopK(_vectors, _count, _dim, query, k, filter, deleted, s.Results);
             return s.DrainResults();
@@ -728,7 +945,8 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             var epScore = scorer.Score(ep);
             for (var lc = _maxLevel; lc > 0; lc--)
                 Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
-            SearchLayer(ref scorer, s, ep, epScore, 0, ef, filter, deleted, false);
+            if (!SearchLayer(ref scorer, s, ep, epScore, 0, ef, filter, deleted, false, WalkBudget(filter)))
+                return ExactAfterWalk(query, k, filter, deleted, s);
             while (s.Results.Count > k)
                 s.Results.Pop();
             return s.DrainResults();
@@ -747,7 +965,8 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                 Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
             // Approximate scores misorder near-ties, so keep at least 2k candidates for the exact
             // re-scoring (FAISS's refine k_factor): with only k there would be nothing to re-rank.
-            SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false);
+            if (!SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false, WalkBudget(filter)))
+                return ExactAfterWalk(query, k, filter, deleted, s);
         }
         // Exact re-scoring of the traversal results from the float vectors.
         var n = s.DrainResults();
@@ -757,6 +976,13 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             var node = s.OutNodes[i];
             s.Results.PushBounded(VectorKernels.Dot(query, _vectors + (long)node * _dim, _dim), node, k);
         }
+        return s.DrainResults();
+    }
+
+    private int ExactAfterWalk(float* query, int k, ItemFilter? filter, byte* deleted, Searcher s)
+    {
+        Interlocked.Increment(ref _walkFallbacks);
+        Exact.TopK(_vectors, _count, _dim, query, k, filter, deleted, s.Results);
         return s.DrainResults();
     }
 

@@ -42,7 +42,8 @@ public sealed record HnswOptions
 
     /// <summary>
     /// A filtered search whose allowed set holds fewer than this fraction of the items (or at
-    /// most ef items) is answered exactly over the allowed set instead of by traversal. Default 0.02.
+    /// most ef items) is always answered exactly over the allowed set; above it, a cost
+    /// estimate chooses between the exact scan and the graph walk (docs/index.md). Default 0.02.
     /// </summary>
     public double ExactFilterFraction { get; init; } = 0.02;
 

@@ -25,6 +25,9 @@ public sealed class ItemFilter
     /// <summary>How many positions are allowed.</summary>
     public int AllowedCount { get; private set; }
 
+    /// <summary>The bits, 64 positions per word (bit p % 64 of word p / 64).</summary>
+    internal ReadOnlySpan<ulong> Words => _bits;
+
     public bool Contains(int position) =>
         (uint)position < (uint)Length && (_bits[position >> 6] & (1UL << position)) != 0;
 

@@ -42,6 +42,8 @@ internal readonly unsafe struct Int8Scorer(float* scaledQuery, float bias, byte*
 internal sealed class Searcher
 {
     private int _generation;
+    private int[] _union = new int[256];
+    private float[] _headScores = new float[8];
 
     public Searcher(int capacity, int m0, int dim)
     {
@@ -100,6 +102,22 @@ internal sealed class Searcher
             _generation = 1;
         }
         return _generation;
+    }
+
+    /// <summary>The heads' candidates of a multi-head search, at least <paramref name="count"/> long (contents kept when it grows).</summary>
+    public int[] Union(int count)
+    {
+        if (_union.Length < count)
+            Array.Resize(ref _union, Math.Max(count, _union.Length * 2));
+        return _union;
+    }
+
+    /// <summary>Per-head cosines of one candidate [heads].</summary>
+    public Span<float> HeadScores(int heads)
+    {
+        if (_headScores.Length < heads)
+            _headScores = new float[heads];
+        return _headScores.AsSpan(0, heads);
     }
 
     /// <summary>Drains <see cref="Results"/> best first into OutScores/OutNodes; returns the count.</summary>

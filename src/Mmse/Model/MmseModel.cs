@@ -21,6 +21,7 @@ public sealed class MmseModel
     public const int FormatVersion = 1;
 
     private HashedTokenizer? _tokenizer;
+    private byte[]? _queryPrefix; // UTF-8 of the tokeniser's field prefix for queries
 
     public MmseModel(ModelOptions options, ModelParameters? parameters = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -67,8 +68,36 @@ public sealed class MmseModel
         }
     }
 
-    /// <summary>The K unit query heads of <paramref name="text"/> into destination [Heads*Dim].</summary>
+    /// <summary>
+    /// The K unit query heads of <paramref name="text"/> into destination [Heads*Dim]. Allocates
+    /// nothing once the calling thread has encoded a query as long (buffers are per thread,
+    /// <see cref="QueryScratch.ForThread"/>). Thread-safe.
+    /// </summary>
     public void EncodeQuery(string text, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        EncodeQuery(text.AsSpan(), destination, QueryScratch.ForThread);
+    }
+
+    /// <summary>
+    /// The K unit query heads of <paramref name="text"/> into destination [Heads*Dim], using only
+    /// <paramref name="scratch"/> for intermediate values (one scratch per thread at a time).
+    /// Same tokens as <see cref="HashedTokenizer.Buckets"/> and the same operations as the
+    /// batched query tower (<see cref="EncodeQueryReference"/> is the plain path it is tested against).
+    /// </summary>
+    public void EncodeQuery(ReadOnlySpan<char> text, Span<float> destination, QueryScratch scratch)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        if (destination.Length < Heads * Dim)
+            throw new ArgumentException($"'destination':{destination.Length} must hold Heads*Dim = {Heads * Dim}");
+        _queryPrefix ??= Encoding.UTF8.GetBytes(Tokenizer.FieldPrefix("query"));
+        var tokens = QueryTokenizer.Buckets(Tokenizer, _queryPrefix, text, scratch);
+        QueryTower.Forward(Parameters, Options, tokens, scratch);
+        scratch.Q.AsSpan(0, Heads * Dim).CopyTo(destination);
+    }
+
+    /// <summary>The plain path: token strings (<see cref="HashedTokenizer.Buckets"/>) and the batched tower with one row.</summary>
+    public void EncodeQueryReference(string text, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (destination.Length < Heads * Dim)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Mmse.Data;
 using Mmse.Index;
 
@@ -16,6 +18,9 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
 {
     /// <summary>Distinct filters whose bitsets are kept; when full, the cache starts over.</summary>
     public const int FilterCacheCapacity = 64;
+
+    // k * (2 + heads) floats up to this many live on the stack (k = 100 with 8 heads).
+    private const int StackFloats = 1024;
 
     private readonly HnswIndex _index;
     private readonly int[] _catalogIndex; // position -> catalog index, -1 when not served
@@ -109,28 +114,44 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
         var allowed = filter is null ? _served : Allowed(filter);
         if (allowed is not null && allowed.AllowedCount == 0)
             return SearchHits.Empty(headCount);
-        var hits = _index.SearchMultiHead(heads, headCount, beta, k, Ef, allowed);
-        var n = 0;
-        foreach (var hit in hits)
+        // Scratch for the index's hits: on the stack for the usual k, pooled for a large one;
+        // the only allocations are the returned hits.
+        var length = k * (2 + headCount);
+        var rented = length <= StackFloats ? null : ArrayPool<float>.Shared.Rent(length);
+        var buffer = rented is null ? stackalloc float[length] : rented.AsSpan();
+        try
         {
-            if (_catalogIndex[hit.Position] >= 0)
-                n++;
+            var positions = MemoryMarshal.Cast<float, int>(buffer[..k]);
+            var scores = buffer.Slice(k, k);
+            var z = buffer.Slice(2 * k, k * headCount); // [k, heads]
+            var found = _index.SearchMultiHead(heads, headCount, beta, k, Ef, allowed, positions, scores, z);
+            var n = 0;
+            for (var i = 0; i < found; i++)
+            {
+                if (_catalogIndex[positions[i]] >= 0)
+                    n++;
+            }
+            var items = new int[n];
+            var fused = new float[n];
+            var headScores = new float[n * headCount];
+            var j = 0;
+            for (var i = 0; i < found; i++)
+            {
+                var item = _catalogIndex[positions[i]];
+                if (item < 0)
+                    continue;
+                items[j] = item;
+                fused[j] = scores[i];
+                z.Slice(i * headCount, headCount).CopyTo(headScores.AsSpan(j * headCount, headCount));
+                j++;
+            }
+            return new SearchHits(headCount, items, fused, headScores);
         }
-        var items = new int[n];
-        var scores = new float[n];
-        var z = new float[n * headCount];
-        var i = 0;
-        foreach (var hit in hits)
+        finally
         {
-            var item = _catalogIndex[hit.Position];
-            if (item < 0)
-                continue;
-            items[i] = item;
-            scores[i] = hit.Score;
-            hit.HeadScores.AsSpan(0, headCount).CopyTo(z.AsSpan(i * headCount, headCount));
-            i++;
+            if (rented is not null)
+                ArrayPool<float>.Shared.Return(rented);
         }
-        return new SearchHits(headCount, items, scores, z);
     }
 
     /// <summary>The index's allowed set for a serving filter (cached by its key).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mmse.Model;
 
 namespace Mmse.Serving;
@@ -50,8 +51,17 @@ public sealed class ModelQueryEncoder : IQueryEncoder
             return;
         }
         var length = _model.Heads * _model.Dim;
-        var all = length <= 1024 ? stackalloc float[length] : new float[length];
-        _model.EncodeQuery(text, all);
-        _model.ScoringQuery(all, destination);
+        var rented = length <= 1024 ? null : ArrayPool<float>.Shared.Rent(length);
+        var all = rented is null ? stackalloc float[length] : rented.AsSpan(0, length); // [Heads, Dim]
+        try
+        {
+            _model.EncodeQuery(text, all);
+            _model.ScoringQuery(all, destination);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<float>.Shared.Return(rented);
+        }
     }
 }

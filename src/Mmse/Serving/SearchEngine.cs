@@ -140,6 +140,25 @@ public sealed class SearchEngine : IDisposable
         return new SearchResult(query.Text, query.K, result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
+    /// <summary>
+    /// The hits of a validated query (catalog indices, checked to lie in the catalog) and the
+    /// engine's time for it in <paramref name="tookMs"/>: <see cref="Search"/> without building
+    /// the <see cref="SearchHit"/> records (the server writes its JSON from these directly).
+    /// </summary>
+    public SearchHits SearchItems(SearchQuery query, out double tookMs)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var start = Stopwatch.GetTimestamp();
+        var hits = SearchItems(query.Text, query.K, query.Filter);
+        foreach (var item in hits.Items)
+        {
+            if ((uint)item >= (uint)Catalog.Count)
+                throw new InvalidOperationException($"the index returned item {item}, outside the catalog's {Catalog.Count}");
+        }
+        tookMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return hits;
+    }
+
     /// <summary>The raw hits (catalog indices and scores) for query text, without validation.</summary>
     public SearchHits SearchItems(string text, int k, ItemFilter? filter)
     {

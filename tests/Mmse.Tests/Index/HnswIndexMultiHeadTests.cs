@@ -1,0 +1,99 @@
+using Mmse.Index;
+
+namespace Mmse.Tests.Index;
+
+/// <summary>The allocation-free multi-head search against the plain HashSet path (identical hits).</summary>
+public class HnswIndexMultiHeadTests
+{
+    private const int Dim = 16;
+    private const int N = 3_000;
+
+    private static readonly float[] s_base = SyntheticVectors.Clustered(N, Dim, 40, centreSeed: 3, seed: 4);
+
+    private static readonly Lazy<HnswIndex> s_float = new(() => Build(VectorQuantization.None));
+
+    private static readonly Lazy<HnswIndex> s_int8 = new(() => Build(VectorQuantization.Int8));
+
+    private static HnswIndex Build(VectorQuantization quantization) =>
+        HnswIndex.Build(s_base, Dim, [.. Enumerable.Range(0, N).Select(i => $"i{i}")],
+            new HnswOptions { M = 8, EfConstruction = 60, Threads = 1, Seed = 9, Quantization = quantization });
+
+    private static float[] Heads(int heads, int seed) => SyntheticVectors.Clustered(heads, Dim, 40, centreSeed: 3, seed: seed);
+
+    public static TheoryData<bool, int, int, int> Cases => new()
+    {
+        // int8, heads, k, ef
+        { false, 1, 10, 32 },
+        { false, 2, 10, 64 },
+        { false, 3, 1, 16 },
+        { true, 2, 10, 64 },
+        { true, 4, 25, 40 },
+        { true, 2, 100, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Span_search_equals_the_reference(bool int8, int heads, int k, int ef)
+    {
+        var index = int8 ? s_int8.Value : s_float.Value;
+        var random = new Random(heads * 100 + k);
+        ItemFilter?[] filters =
+        [
+            null,
+            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.5),  // traversal with a filter
+            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.1),  // selective
+            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.01), // exact fall-back
+            new ItemFilter(N),                                            // nothing allowed
+        ];
+        for (var q = 0; q < 20; q++)
+        {
+            var h = Heads(heads, 100 + q);
+            foreach (var filter in filters)
+                AssertSame(index, h, heads, k, ef, filter);
+        }
+    }
+
+    [Fact]
+    public void Span_search_equals_the_reference_with_deleted_items()
+    {
+        using var index = Build(VectorQuantization.Int8);
+        for (var i = 0; i < N; i += 7)
+            Assert.True(index.Delete($"i{i}"));
+        var filter = ItemFilter.FromPredicate(N, p => p % 3 != 0);
+        for (var q = 0; q < 10; q++)
+        {
+            var h = Heads(2, 300 + q);
+            AssertSame(index, h, 2, 10, 32, null);
+            AssertSame(index, h, 2, 10, 32, filter);
+        }
+    }
+
+    [Fact]
+    public void Span_search_checks_its_buffers()
+    {
+        var index = s_float.Value;
+        var h = Heads(2, 1);
+        Assert.Throws<ArgumentException>(() => index.SearchMultiHead(h, 2, 0.1f, 10, 0, null, new int[10], new float[10], new float[19]));
+        Assert.Throws<ArgumentException>(() => index.SearchMultiHead(h, 2, 0.1f, 10, 0, null, new int[9], new float[10], new float[20]));
+        Assert.Equal(0, index.SearchMultiHead(h, 2, 0.1f, 0, 0, null, [], [], []));
+    }
+
+    private static void AssertSame(HnswIndex index, float[] heads, int headCount, int k, int ef, ItemFilter? filter)
+    {
+        var expected = index.SearchMultiHeadReference(heads, headCount, 0.1f, k, ef, filter);
+        var positions = new int[k];
+        var scores = new float[k];
+        var z = new float[k * headCount];
+        var n = index.SearchMultiHead(heads, headCount, 0.1f, k, ef, filter, positions, scores, z);
+        Assert.Equal(expected.Length, n);
+        Assert.Equal(expected.Select(e => e.Position), positions.Take(n));
+        Assert.Equal(expected.Select(e => e.Score), scores.Take(n));
+        Assert.Equal(expected.SelectMany(e => e.HeadScores), z.Take(n * headCount));
+        // The convenience overload is a wrapper over the span one.
+        var wrapped = index.SearchMultiHead(heads, headCount, 0.1f, k, ef, filter);
+        Assert.Equal(expected.Select(e => (e.Position, e.Id, e.Score)), wrapped.Select(e => (e.Position, e.Id, e.Score)));
+        Assert.Equal(expected.SelectMany(e => e.HeadScores), wrapped.SelectMany(e => e.HeadScores));
+        if (filter is not null)
+            Assert.All(positions.Take(n), p => Assert.True(filter.Contains(p)));
+    }
+}

@@ -33,6 +33,14 @@ public static class EvalPerf
         Normalize(heads, d);
         Console.WriteLine($"load average before: {LoadAverage()}");
         ProductsOnly(items, count, heads, Math.Min(queries, 512), model.Heads, d);
+        {
+            // Top 1 keeps the threshold high from the start, so almost nothing is offered: products + bound checks only.
+            var evaluator = new ExactEvaluator(model, items, count, 1);
+            evaluator.SearchMany(heads[..(64 * kd)], 64, 1, 1);
+            var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, queries, 1, 1));
+            Console.WriteLine($"exact eval top 1 (products and bound checks, almost no selection), threads 1: {queries / cpu:F0} queries per CPU-second " +
+                $"({2.0 * queries * model.Heads * count * d / cpu / 1e9:F1} GFLOP per CPU-second, {wall:F2} s wall)");
+        }
         foreach (var threads in threadList)
         {
             var evaluator = new ExactEvaluator(model, items, count, threads);

@@ -9,9 +9,11 @@ namespace Mmse.Benchmarks;
 /// <summary>
 /// `dotnet run -c Release --project bench/Mmse.Benchmarks -- eval-perf [items] [queries] [threads,...]`:
 /// exact top-1000 search over random unit items (K = 2 heads, d = 64, 100k items and 5,000 queries
-/// by default), as `mmse eval` runs it. Prints the load average, the time of the scoring products alone
-/// (one thread, the same shapes, no selection) so the split between products and selection is visible,
-/// then queries/s of <see cref="ExactEvaluator.SearchMany"/> per thread count, wall and per CPU-second.
+/// by default), as `mmse eval` runs it. Prints the load average; top-1 search on one thread (products and
+/// bound checks with almost no selection work, so the split between products and selection is visible);
+/// then per thread count the queries/s of <see cref="ExactEvaluator.SearchMany"/> and, in the same run, of
+/// the previous implementation (<see cref="LegacyExactSearch"/>), wall and per CPU-second, their ratio and
+/// the overlap of their top-1000 lists (not exactly 1: the two fuse with different roundings).
 /// </summary>
 public static class EvalPerf
 {
@@ -31,54 +33,33 @@ public static class EvalPerf
             heads[i] = (float)rng.NextGaussian();
         Normalize(items, d);
         Normalize(heads, d);
-        Console.WriteLine($"load average before: {LoadAverage()}");
-        ProductsOnly(items, count, heads, Math.Min(queries, 512), model.Heads, d);
+        Console.WriteLine($"load average before: {LoadAverage()}; {count:N0} items, K={model.Heads}, d={d}, top 1000, {queries:N0} queries");
         {
             // Top 1 keeps the threshold high from the start, so almost nothing is offered: products + bound checks only.
             var evaluator = new ExactEvaluator(model, items, count, 1);
             evaluator.SearchMany(heads[..(64 * kd)], 64, 1, 1);
             var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, queries, 1, 1));
-            Console.WriteLine($"exact eval top 1 (products and bound checks, almost no selection), threads 1: {queries / cpu:F0} queries per CPU-second " +
+            Console.WriteLine($"new, top 1 (products and bound checks, almost no selection), 1 thread: {queries / cpu:F0} queries per CPU-second " +
                 $"({2.0 * queries * model.Heads * count * d / cpu / 1e9:F1} GFLOP per CPU-second, {wall:F2} s wall)");
         }
         foreach (var threads in threadList)
         {
             var evaluator = new ExactEvaluator(model, items, count, threads);
+            var legacy = new LegacyExactSearch(model, items, count, threads);
             evaluator.SearchMany(heads[..(64 * kd)], 64, 1000, threads); // warm-up (JIT)
-            var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, queries, 1000, threads));
-            Console.WriteLine($"exact eval: {count:N0} items, K={model.Heads}, d={d}, top 1000, {queries:N0} queries, threads {threads}: " +
-                $"{queries / wall:F0} queries/s wall, {queries / cpu:F0} per CPU-second ({wall:F2} s wall, {cpu:F2} s CPU); load {LoadAverage()}");
+            legacy.SearchMany(heads[..(64 * kd)], 64, 1000, threads);
+            (int[] Items, float[] Scores)[] fresh = [], old = [];
+            var (wall, cpu) = Measure(() => fresh = evaluator.SearchMany(heads, queries, 1000, threads));
+            var load = LoadAverage();
+            var (oldWall, oldCpu) = Measure(() => old = legacy.SearchMany(heads, queries, 1000, threads));
+            var same = 0;
+            for (var q = 0; q < queries; q++)
+                same += fresh[q].Items.Intersect(old[q].Items).Count();
+            Console.WriteLine($"threads {threads}: new {queries / wall:F0} queries/s wall, {queries / cpu:F0} per CPU-second ({wall:F2} s wall, {cpu:F2} s CPU, load {load}); " +
+                $"previous {queries / oldWall:F0} queries/s wall, {queries / oldCpu:F0} per CPU-second ({oldWall:F2} s wall); " +
+                $"ratio new/previous {oldWall / wall:F2}x wall, {oldCpu / cpu:F2}x CPU; top-1000 overlap {(double)same / queries / 1000:P3}");
         }
         return 0;
-    }
-
-    /// <summary>The scoring products alone for <paramref name="queries"/> queries, one thread, with the old generic kernel (reference for the split).</summary>
-    private static void ProductsOnly(float[] items, int count, float[] heads, int queries, int k, int d)
-    {
-        const int block = 1024;
-        var panels = new float[items.Length];
-        for (var j0 = 0; j0 < count; j0 += block)
-        {
-            var nb = Math.Min(block, count - j0);
-            Gemm.Transpose(nb, d, items.AsSpan(j0 * d, nb * d), panels.AsSpan(j0 * d, nb * d));
-        }
-        var m = 32 * k;
-        var z = new float[m * block];
-        void Pass(int nq)
-        {
-            for (var q0 = 0; q0 < nq; q0 += 32)
-            {
-                for (var j0 = 0; j0 < count; j0 += block)
-                {
-                    var nb = Math.Min(block, count - j0);
-                    Gemm.Multiply(m, nb, d, heads.AsSpan(q0 * k * d, m * d), d, 1, panels.AsSpan(j0 * d, nb * d), nb, z, nb, false);
-                }
-            }
-        }
-        Pass(32);
-        var (wall, cpu) = Measure(() => Pass(queries));
-        Console.WriteLine($"products only (Gemm.Multiply, 32 queries x {k} heads per block, 1 thread): {queries / cpu:F0} queries per CPU-second " +
-            $"({2.0 * queries * k * count * d / cpu / 1e9:F1} GFLOP per CPU-second, {wall:F2} s wall)");
     }
 
     private static (double Wall, double Cpu) Measure(Action action)

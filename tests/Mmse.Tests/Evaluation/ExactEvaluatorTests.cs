@@ -136,6 +136,29 @@ public class ExactEvaluatorTests
     }
 
     [Fact]
+    public void Exp_is_within_two_ulps_and_the_vector_lanes_equal_the_scalar_bits()
+    {
+        var rng = new Mmse.Numerics.Rng(99);
+        var x = new float[4096];
+        for (var i = 0; i < x.Length; i++)
+            x[i] = i < 16 ? new[] { -87f, 88f, 0f, -0f, 1f, -1f, 0.34657359f, -0.34657359f, 1e-8f, -1e-8f, 50f, -50f, 87.9f, -86.9f, 0.5f, 2f }[i]
+                : (float)((rng.NextDouble() * 175) - 87);
+        for (var i = 0; i < x.Length; i += 8)
+        {
+            var lanes = ExactEvaluator.Exp(System.Runtime.Intrinsics.Vector256.Create<float>(x.AsSpan(i)));
+            for (var l = 0; l < 8; l++)
+            {
+                var scalar = ExactEvaluator.Exp(x[i + l]);
+                var exact = Math.Exp(x[i + l]);
+                var ulp = (double)MathF.BitIncrement((float)exact) - (float)exact;
+                Assert.True(Math.Abs(scalar - exact) <= 2 * ulp, $"exp({x[i + l]}) = {scalar}, expected {exact}");
+                if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(lanes[l]));
+            }
+        }
+    }
+
+    [Fact]
     public void Evaluate_returns_averages_and_per_request_values()
     {
         var market = new MarketFixture(items: 200, trainRequests: 1, testRequests: 40);

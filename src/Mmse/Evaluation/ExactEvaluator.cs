@@ -243,7 +243,7 @@ public sealed class ExactEvaluator
         var workers = Math.Min(threads <= 0 ? _threads : threads, blocks);
         var next = -1;
         var done = 0;
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+        void Worker()
         {
             var rows = GC.AllocateArray<float>(TilesPerBlock * tileRows * d, pinned: true);
             var zt = GC.AllocateArray<float>(tileRows * Panel, pinned: true);
@@ -283,7 +283,11 @@ public sealed class ExactEvaluator
                 var total = Interlocked.Add(ref done, nq);
                 progress?.Invoke(total);
             }
-        });
+        }
+        if (workers <= 1)
+            Worker();
+        else
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, _ => Worker());
         return results;
     }
 

@@ -158,6 +158,18 @@ public class ExactEvaluatorTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cancellation_surfaces_as_OperationCanceledException(int threads)
+    {
+        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Dim = 4 });
+        var evaluator = new ExactEvaluator(model, new float[400 * 4], 400, threads);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => evaluator.SearchMany(new float[200 * 2 * 4], 200, 10, threads, cancellation: cancelled.Token));
+    }
+
     [Fact]
     public void Evaluate_returns_averages_and_per_request_values()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Mmse.Data;
@@ -292,6 +293,7 @@ public sealed class ExactEvaluator
     }
 
     /// <summary>zt[r, 0..32) = rows[r] . items of panel c, for the tile's rows (a multiple of 12).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip the unoptimised tier
     private unsafe void ScoreTile(ScoringKernel kernel, float[] rows, int offset, int tileRows, int d, int c, float[] zt)
     {
         fixed (float* pRows = rows, pPanels = _panels, pz = zt)
@@ -322,6 +324,7 @@ public sealed class ExactEvaluator
     }
 
     /// <summary>Offers to each query's top-k the items of the panel whose best head reaches its threshold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip the unoptimised tier
     private void Select(float[] zt, int kq, int inTile, Span<TopK> heaps, int c, float[] zk)
     {
         var j0 = c * Panel;
@@ -409,6 +412,7 @@ public sealed class ExactEvaluator
     }
 
     /// <summary>12 rows x 32 items in 24 AVX-512 accumulators; one FMA chain per score, dimension order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip the unoptimised tier
     private static unsafe void Kernel12x32Avx512(float* a, int d, float* b, float* z)
     {
         Vector512<float> x00 = default, x01 = default, x10 = default, x11 = default, x20 = default, x21 = default,
@@ -456,6 +460,7 @@ public sealed class ExactEvaluator
     }
 
     /// <summary>6 rows x 16 items (of a 32-wide panel) in 12 AVX2 accumulators; the same FMA chain as the other kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip the unoptimised tier
     private static unsafe void Kernel6x16Avx2(float* a, int d, float* b, float* z)
     {
         Vector256<float> x00 = default, x01 = default, x10 = default, x11 = default, x20 = default, x21 = default,

@@ -248,8 +248,8 @@ public sealed class ExactEvaluator
         {
             var rows = GC.AllocateArray<float>(TilesPerBlock * tileRows * d, pinned: true);
             var zt = GC.AllocateArray<float>(tileRows * Panel, pinned: true);
-            var heaps = new TopK[perBlock];
-            for (var i = 0; i < perBlock; i++)
+            var heaps = new TopK[Math.Min(perBlock, queries)]; // a single search keeps one buffer, not a block's
+            for (var i = 0; i < heaps.Length; i++)
                 heaps[i] = new TopK(k);
             var zk = new float[kq];
             int block;

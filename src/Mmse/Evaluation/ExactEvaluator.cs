@@ -58,7 +58,7 @@ public sealed class ExactEvaluator
         _threads = Parallel2.Resolve(threads);
         var d = model.Dim;
         _panelCount = (count + Panel - 1) / Panel;
-        _panels = GC.AllocateArray<float>(_panelCount * Panel * d, pinned: true);
+        _panels = GC.AllocateArray<float>(checked(_panelCount * Panel * d), pinned: true);
         for (var i = 0; i < count; i++)
         {
             var panel = _panels.AsSpan((i / Panel) * Panel * d, Panel * d);

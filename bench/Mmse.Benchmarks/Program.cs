@@ -9,6 +9,7 @@ public static class Program
     /// Harness modes: `gen-data DIR` writes the large catalog and log that bench/data-read.sh reads;
     /// `read-data DIR` times the catalog read, the log read and the statistics separately;
     /// `model-throughput ...` times training steps and exact evaluation;
+    /// `eval-perf [items] [queries] [threads,...]` times exact top-1000 search (products vs selection);
     /// `dump-gradients FILE` writes analytic gradients for the PyTorch cross-check.
     /// </summary>
     public static int Main(string[] args)
@@ -22,6 +23,8 @@ public static class Program
             case "model-throughput":
                 ModelThroughput.Run(args);
                 return 0;
+            case "eval-perf":
+                return EvalPerf.Run(args[1..]);
             case "dump-gradients" when args.Length > 1:
                 GradientDump.Run(args[1]);
                 return 0;

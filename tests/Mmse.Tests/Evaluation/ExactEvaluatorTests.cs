@@ -32,6 +32,144 @@ public class ExactEvaluatorTests
         }
     }
 
+    public static TheoryData<int, bool, int, int, int, int, bool> Shapes => new()
+    {
+        // heads, preFusion, dim, items, queries, k, tied values
+        { 2, false, 64, 4999, 53, 300, false },
+        { 2, false, 13, 3001, 50, 1000, true },
+        { 1, false, 7, 1033, 27, 40, true },
+        { 3, false, 5, 777, 9, 777, true },
+        { 3, true, 9, 101, 5, 1000, false },
+        { 13, false, 3, 95, 3, 10, true },
+        { 2, false, 1, 33, 2, 1, true },
+        { 2, false, 16, 31, 1, 31, false },
+        { 2, false, 8, 0, 2, 5, false },
+        { 2, false, 8, 64, 0, 5, false },
+        { 2, false, 8, 70, 4, 0, false },
+    };
+
+    /// <summary>
+    /// Every kernel the machine has (and the scalar one) returns exactly the reference's items and scores,
+    /// ties included: "tied" data are small integers, so many dot products and fused scores are equal and
+    /// only the lower-index rule orders them. Odd item counts leave a partial panel, odd query counts a
+    /// partial tile and block; k = 300 or 1,000 over thousands of items runs the sampled cut of the top-k.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Fast_search_equals_reference_exactly(int heads, bool preFusion, int dim, int count, int queries, int k, bool tied)
+    {
+        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Heads = heads, Dim = dim, PreFusion = preFusion });
+        var rng = new Mmse.Numerics.Rng((ulong)(count * 7 + dim));
+        float Next() => tied ? rng.Next(5) - 2 : (float)rng.NextGaussian();
+        var items = new float[count * dim];
+        for (var i = 0; i < items.Length; i++)
+            items[i] = Next();
+        var q = new float[queries * heads * dim];
+        for (var i = 0; i < q.Length; i++)
+            q[i] = Next();
+        var expected = ExactEvaluator.SearchReference(model, items, count, q, queries, k);
+        foreach (var kernel in AvailableKernels())
+        {
+            foreach (var threads in new[] { 1, 2 })
+            {
+                var evaluator = new ExactEvaluator(model, items, count, threads) { Kernel = kernel };
+                var actual = evaluator.SearchMany(q, queries, k, threads);
+                Assert.Equal(queries, actual.Length);
+                for (var r = 0; r < queries; r++)
+                {
+                    Assert.Equal(Math.Min(k, count), actual[r].Items.Length);
+                    Assert.Equal(expected[r].Items, actual[r].Items);
+                    Assert.Equal(expected[r].Scores, actual[r].Scores);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<ScoringKernel> AvailableKernels()
+    {
+        yield return ScoringKernel.Scalar;
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            yield return ScoringKernel.Avx2;
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            yield return ScoringKernel.Avx512;
+    }
+
+    [Fact]
+    public void Reference_ranks_by_the_fused_score_with_ties_to_the_lower_index()
+    {
+        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Heads = 2, Dim = 2 });
+        // Items 0 and 2 tie and have the best head overall, but item 3's two good heads fuse higher.
+        float[] items = [1, 0.9f, 0.5f, 0.5f, 1, 0.9f, 0.98f, 0.98f];
+        float[] q = [1, 0, 0, 1];
+        var (top, scores) = ExactEvaluator.SearchReference(model, items, 4, q, 1, 4)[0];
+        var fused = Enumerable.Range(0, 4).Select(i => ExactEvaluator.FusedScore([q[0] * items[2 * i] + q[1] * items[2 * i + 1], q[2] * items[2 * i] + q[3] * items[2 * i + 1]], model.Beta)).ToArray();
+        Assert.Equal(fused[0], fused[2]);
+        Assert.True(fused[3] > fused[0]);
+        Assert.Equal([3, 0, 2, 1], top);
+        Assert.Equal(new[] { fused[3], fused[0], fused[2], fused[1] }, scores);
+    }
+
+    [Theory]
+    [InlineData(1, 0.1f)]
+    [InlineData(2, 0.1f)]
+    [InlineData(2, 0.001f)]
+    [InlineData(2, 50f)]
+    [InlineData(3, 0.1f)]
+    [InlineData(5, 0.02f)]
+    public void FusedScore_equals_PostFusion_and_never_exceeds_the_best_head(int heads, float beta)
+    {
+        var rng = new Mmse.Numerics.Rng((ulong)(heads * 1000 + (int)(beta * 1000)));
+        var z = new float[heads];
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var scale = trial % 3 == 0 ? 100f : 1f;
+            for (var h = 0; h < heads; h++)
+                z[h] = (float)(rng.NextGaussian() * scale);
+            if (trial % 7 == 0)
+                z[^1] = z[0]; // equal heads
+            var fast = ExactEvaluator.FusedScore(z, beta);
+            var reference = Mmse.Numerics.PostFusion.Fuse(z, beta);
+            var magnitude = z.Max(MathF.Abs);
+            Assert.True(MathF.Abs(fast - reference) <= 1e-6f * magnitude + 1e-30f, $"z=[{string.Join(", ", z)}] beta={beta}: {fast} vs {reference}");
+            Assert.True(fast <= z.Max());
+        }
+    }
+
+    [Fact]
+    public void Exp_is_within_two_ulps_and_the_vector_lanes_equal_the_scalar_bits()
+    {
+        var rng = new Mmse.Numerics.Rng(99);
+        var x = new float[4096];
+        for (var i = 0; i < x.Length; i++)
+            x[i] = i < 16 ? new[] { -87f, 88f, 0f, -0f, 1f, -1f, 0.34657359f, -0.34657359f, 1e-8f, -1e-8f, 50f, -50f, 87.9f, -86.9f, 0.5f, 2f }[i]
+                : (float)((rng.NextDouble() * 175) - 87);
+        for (var i = 0; i < x.Length; i += 8)
+        {
+            var lanes = ExactEvaluator.Exp(System.Runtime.Intrinsics.Vector256.Create<float>(x.AsSpan(i)));
+            for (var l = 0; l < 8; l++)
+            {
+                var scalar = ExactEvaluator.Exp(x[i + l]);
+                var exact = Math.Exp(x[i + l]);
+                var ulp = (double)MathF.BitIncrement((float)exact) - (float)exact;
+                Assert.True(Math.Abs(scalar - exact) <= 2 * ulp, $"exp({x[i + l]}) = {scalar}, expected {exact}");
+                if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(lanes[l]));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cancellation_surfaces_as_OperationCanceledException(int threads)
+    {
+        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Dim = 4 });
+        var evaluator = new ExactEvaluator(model, new float[400 * 4], 400, threads);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => evaluator.SearchMany(new float[200 * 2 * 4], 200, 10, threads, cancellation: cancelled.Token));
+    }
+
     [Fact]
     public void Evaluate_returns_averages_and_per_request_values()
     {
@@ -55,6 +193,8 @@ public class TopKTests
     [InlineData(10, 100)]
     [InlineData(1000, 5000)]
     [InlineData(7, 7)]
+    [InlineData(300, 20000)]
+    [InlineData(256, 3000)]
     public void Keeps_exactly_the_best_k_with_ties_to_the_lower_index(int k, int n)
     {
         var rng = new Mmse.Numerics.Rng((ulong)(k * 31 + n));

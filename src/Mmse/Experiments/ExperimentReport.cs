@@ -35,6 +35,9 @@ public sealed class VariantResult
     public double? TrainRequestsPerSecond { get; init; }
 
     public IReadOnlyList<EpochRecord> Epochs { get; init; } = [];
+
+    /// <summary>Mechanism measures of a trained variant (heads, fused scores); null for untrained rankers.</summary>
+    public ModelDiagnostics? Diagnostics { get; init; }
 }
 
 /// <summary>
@@ -139,6 +142,17 @@ public static class ExperimentReport
             md.AppendLine();
         }
 
+        if (variants.Any(v => v.Diagnostics is not null))
+        {
+            md.AppendLine("## Diagnostics").AppendLine();
+            md.AppendLine("How each trained model scores the test queries (docs/experiments.md, \"Diagnostics\"): head cosine and the share of top-10 items won by a second head (K ≥ 2 only), the mean fused score of random items and of ordered items, how much the fusion lifts them above the mean head, and the score at rank 100.").AppendLine();
+            md.AppendLine("| variant | " + string.Join(" | ", ModelDiagnostics.Names) + " |");
+            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", ModelDiagnostics.Names.Count + 1)));
+            foreach (var v in variants.Where(v => v.Diagnostics is not null))
+                md.AppendLine($"| {v.Name} | " + string.Join(" | ", v.Diagnostics!.Values.Select(x => double.IsNaN(x) ? "–" : x.ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+            md.AppendLine();
+        }
+
         md.AppendLine("## Variants").AppendLine();
         foreach (var v in variants)
             md.AppendLine(CultureInfo.InvariantCulture, $"- `{v.Name}`: {v.Description}");
@@ -166,6 +180,9 @@ public static class ExperimentReport
                 ["train_seconds"] = v.TrainSeconds is { } s ? Round(s) : null,
                 ["train_requests_per_s"] = v.TrainRequestsPerSecond is { } r ? Round(r) : null,
                 ["requests"] = v.PerRequest.Length,
+                ["diagnostics"] = v.Diagnostics is { } diag
+                    ? ModelDiagnostics.Names.Zip(diag.Values).Where(p => double.IsFinite(p.Second)).ToDictionary(p => p.First, p => Round(p.Second))
+                    : null,
                 ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
                 ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
                 {

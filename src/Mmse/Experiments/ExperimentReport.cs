@@ -7,7 +7,11 @@ using Mmse.Evaluation;
 namespace Mmse.Experiments;
 
 /// <summary>One epoch of a training run, for the loss and validation plots.</summary>
-public sealed record EpochRecord(int Epoch, double Loss, double RetrievalLoss, double RankingLoss, double ValidRecallOrder100);
+public sealed record EpochRecord(int Epoch, double Loss, double RetrievalLoss, double RankingLoss, double ValidRecallOrder100)
+{
+    /// <summary>Share of ranking pairs with an active hinge (NaN without the ranking loss).</summary>
+    public double RankingActiveShare { get; init; } = double.NaN;
+}
 
 /// <summary>Everything measured for one variant on the shared test requests.</summary>
 public sealed class VariantResult
@@ -190,6 +194,7 @@ public static class ExperimentReport
                     ["loss"] = Round(e.Loss),
                     ["retrieval_loss"] = Round(e.RetrievalLoss),
                     ["ranking_loss"] = Round(e.RankingLoss),
+                    ["ranking_active_pairs"] = Round(e.RankingActiveShare),
                     ["valid_recall_order@100"] = Round(e.ValidRecallOrder100),
                 }).ToList(),
             }),

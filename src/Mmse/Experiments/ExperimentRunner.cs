@@ -165,7 +165,7 @@ public static class ExperimentRunner
                 TruthMetrics = evaluation.TruthMetrics,
                 TrainSeconds = trained?.TrainSeconds,
                 TrainRequestsPerSecond = trained?.RequestsPerSecond,
-                Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall))],
+                Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall) { RankingActiveShare = e.RankingActiveShare })],
                 Diagnostics = diagnostics,
             });
             return evaluation;

@@ -117,7 +117,8 @@ public sealed record SynthOptions
     /// Probability a query is one word that names several product families ("mouse" for a mouse or
     /// a mouse pad, "cover" for a phone case, sofa cover, seat cover or cushion); the intent is one
     /// type of a family with such a word, with no constraints. Chinese shoppers type the department
-    /// instead. Default 0.06; 0 reproduces the files of format version 1 byte for byte.
+    /// instead. Default 0.06. With this and <see cref="DepartmentQueryRate"/> at 0 the data files are
+    /// byte for byte those written before the two options existed.
     /// </summary>
     public double AmbiguousQueryRate { get; init; } = 0.06;
 

@@ -77,6 +77,21 @@ public class BroadQueryTests
     }
 
     [Fact]
+    public void Zero_rates_write_the_files_of_the_generator_before_broad_queries()
+    {
+        // SHA-256 of the files `mmse synth --items 3000 --requests 4000 --days 10 --test-days 2
+        // --valid-days 1 --seed 11` wrote before AmbiguousQueryRate and DepartmentQueryRate existed.
+        using var dir = new TempDir();
+        var options = new SynthOptions { Items = 3000, Requests = 4000, Days = 10, TestDays = 2, ValidDays = 1, Seed = 11, Threads = 2, AmbiguousQueryRate = 0, DepartmentQueryRate = 0 };
+        SyntheticMarketplace.Generate(options, dir.Path);
+        string Hash(string name) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(dir.File(name))));
+        Assert.Equal("61b63dd879f22edda93530ba5fc9c010382d08c8f1d464466972c371bbe65ca6", Hash("train.jsonl"));
+        Assert.Equal("ad05a56136f3d89c67d31ffb4bd1529f00bec47aa49a0e1687717d8728741e28", Hash("test.jsonl"));
+        Assert.Equal("e75a67da529f03d8574753c66dceb59228b3c8ee459c14575d63eb5d71d0749e", Hash("truth.jsonl"));
+        Assert.Equal("45aca0e41b441b790ff1da542b041439b9c2dc5e35877e4613b938333c80467d", Hash("catalog.jsonl"));
+    }
+
+    [Fact]
     public void Rates_that_sum_above_one_are_refused()
     {
         var bad = s_small with { AmbiguousQueryRate = 0.6, DepartmentQueryRate = 0.5 };

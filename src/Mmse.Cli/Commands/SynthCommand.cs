@@ -10,6 +10,7 @@ internal sealed class SynthCommand : Command
 
     public override string Help => """
         Usage: mmse synth --out DIR [--items N] [--requests N] [--days N] [--lang en|zh|mixed] [--seed S]
+                          [--ambiguous-rate P] [--department-rate P]
 
         Generates a catalog and shoppers' search logs from a documented generative model
         (docs/synthetic-data.md): a taxonomy of product types with synonyms and complements,
@@ -31,6 +32,9 @@ internal sealed class SynthCommand : Command
           --max-test N       at most N test requests (a seeded sample), 0 = all (default 20000)
           --lang L           en, zh (Chinese titles and queries) or mixed      (default en)
           --seed S           random seed                                       (default 1)
+          --ambiguous-rate P share of one-word queries naming several product
+                             families ("mouse", "cover")                       (default 0.06)
+          --department-rate P share of department-word queries ("shoes")      (default 0.03)
           --threads N        worker threads, 0 = all cores                     (default 0)
 
         Example:
@@ -56,6 +60,8 @@ internal sealed class SynthCommand : Command
                 _ => SynthLanguage.En,
             },
             Seed = (ulong)args.Long("--seed", 1, 0, long.MaxValue),
+            AmbiguousQueryRate = args.Double("--ambiguous-rate", defaults.AmbiguousQueryRate, 0, 1),
+            DepartmentQueryRate = args.Double("--department-rate", defaults.DepartmentQueryRate, 0, 1),
             Threads = args.Int("--threads", 0, 0, 1024),
         };
         args.Finish();

@@ -7,7 +7,11 @@ using Mmse.Evaluation;
 namespace Mmse.Experiments;
 
 /// <summary>One epoch of a training run, for the loss and validation plots.</summary>
-public sealed record EpochRecord(int Epoch, double Loss, double RetrievalLoss, double RankingLoss, double ValidRecallOrder100);
+public sealed record EpochRecord(int Epoch, double Loss, double RetrievalLoss, double RankingLoss, double ValidRecallOrder100)
+{
+    /// <summary>Share of ranking pairs with an active hinge (NaN without the ranking loss).</summary>
+    public double RankingActiveShare { get; init; } = double.NaN;
+}
 
 /// <summary>Everything measured for one variant on the shared test requests.</summary>
 public sealed class VariantResult
@@ -35,6 +39,9 @@ public sealed class VariantResult
     public double? TrainRequestsPerSecond { get; init; }
 
     public IReadOnlyList<EpochRecord> Epochs { get; init; } = [];
+
+    /// <summary>Mechanism measures of a trained variant (heads, fused scores); null for untrained rankers.</summary>
+    public ModelDiagnostics? Diagnostics { get; init; }
 }
 
 /// <summary>
@@ -139,6 +146,17 @@ public static class ExperimentReport
             md.AppendLine();
         }
 
+        if (variants.Any(v => v.Diagnostics is not null))
+        {
+            md.AppendLine("## Diagnostics").AppendLine();
+            md.AppendLine("How each trained model scores the test queries (docs/experiments.md, \"Diagnostics\"): head cosine and the share of top-10 items won by a second head (K ≥ 2 only), the mean fused score of random items and of ordered items, how much the fusion lifts them above the mean head, and the score at rank 100.").AppendLine();
+            md.AppendLine("| variant | " + string.Join(" | ", ModelDiagnostics.Names) + " |");
+            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", ModelDiagnostics.Names.Count + 1)));
+            foreach (var v in variants.Where(v => v.Diagnostics is not null))
+                md.AppendLine($"| {v.Name} | " + string.Join(" | ", v.Diagnostics!.Values.Select(x => double.IsNaN(x) ? "–" : x.ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+            md.AppendLine();
+        }
+
         md.AppendLine("## Variants").AppendLine();
         foreach (var v in variants)
             md.AppendLine(CultureInfo.InvariantCulture, $"- `{v.Name}`: {v.Description}");
@@ -166,6 +184,9 @@ public static class ExperimentReport
                 ["train_seconds"] = v.TrainSeconds is { } s ? Round(s) : null,
                 ["train_requests_per_s"] = v.TrainRequestsPerSecond is { } r ? Round(r) : null,
                 ["requests"] = v.PerRequest.Length,
+                ["diagnostics"] = v.Diagnostics is { } diag
+                    ? ModelDiagnostics.Names.Zip(diag.Values).Where(p => double.IsFinite(p.Second)).ToDictionary(p => p.First, p => Round(p.Second))
+                    : null,
                 ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
                 ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
                 {
@@ -173,6 +194,7 @@ public static class ExperimentReport
                     ["loss"] = Round(e.Loss),
                     ["retrieval_loss"] = Round(e.RetrievalLoss),
                     ["ranking_loss"] = Round(e.RankingLoss),
+                    ["ranking_active_pairs"] = Round(e.RankingActiveShare),
                     ["valid_recall_order@100"] = Round(e.ValidRecallOrder100),
                 }).ToList(),
             }),

@@ -111,12 +111,14 @@ public static class ExperimentRunner
             var trained = Trainer.Train(catalog, train, valid, model, trainOptions, progress, cancellation);
             progress.Start($"eval {variant.Name}");
             var clock = Stopwatch.StartNew();
-            var evaluator = ExactEvaluator.Create(trained.Model, catalog, options.Threads);
+            var itemVectors = trained.Model.EncodeItems(catalog, options.Threads);
+            var evaluator = new ExactEvaluator(trained.Model, itemVectors, catalog.Count, options.Threads);
             var heads = trained.Model.EncodeQueries(queries, options.Threads);
             var hits = evaluator.SearchMany(heads, queries.Length, Math.Min(depth, catalog.Count), options.Threads);
             var ranked = hits.Select(h => h.Items).ToArray();
             var qps = queries.Length / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-            var evaluation = Record(variant.Name, ranked, qps, trained);
+            var diagnostics = ModelDiagnostics.Compute(trained.Model, itemVectors, heads, test, ranked);
+            var evaluation = Record(variant.Name, ranked, qps, trained, diagnostics);
             progress.Line($"[{variant.Name}] recall_order@100 {evaluation.Metrics["recall_order@100"]:F4}, ndcg@10 {evaluation.Metrics["ndcg@10"]:F4}, " +
                 $"{trained.TrainSeconds:F0} s training at {trained.RequestsPerSecond:N0} requests/s, eval {qps:N0} queries/s");
             if (variant.Name == ExperimentVariants.Reference) reference = trained.Model;
@@ -148,7 +150,7 @@ public static class ExperimentRunner
         return new ExperimentOutcome(results, reference, bm25, rankings);
 
         // Scores one variant's rankings and records its row; untrained rankers (BM25, the hybrid) have no training columns.
-        RankingEvaluation Record(string name, int[][] ranked, double queriesPerSecond, TrainResult? trained)
+        RankingEvaluation Record(string name, int[][] ranked, double queriesPerSecond, TrainResult? trained, ModelDiagnostics? diagnostics = null)
         {
             var variant = ExperimentVariants.Get(name);
             rankings[name] = ranked;
@@ -163,7 +165,8 @@ public static class ExperimentRunner
                 TruthMetrics = evaluation.TruthMetrics,
                 TrainSeconds = trained?.TrainSeconds,
                 TrainRequestsPerSecond = trained?.RequestsPerSecond,
-                Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall))],
+                Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall) { RankingActiveShare = e.RankingActiveShare })],
+                Diagnostics = diagnostics,
             });
             return evaluation;
         }

@@ -80,10 +80,24 @@ internal sealed class RequestModel
         ItemsByTypeInOrder = [.. world.ItemsByType.Select(items => items.Order().ToArray())];
         DepartmentTypes = [.. taxonomy.Types.Select(t => world.TypesByDepartment[taxonomy.Families[t.Family].Department]
             .Where(x => world.ItemsByType[x].Length > 0).ToArray())];
+        AmbiguousWords = AmbiguousNounWords(taxonomy, world);
+        DepartmentWords = [.. taxonomy.Departments.Select(d => d.Name.Canonical.ToLowerInvariant()
+            .Split('&', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
         Users = options.Users ?? Math.Max(1, options.Requests / 8);
         UserNames = new string[Math.Min(Users, 1 << 20)];
         for (var u = 0; u < UserNames.Length; u++) UserNames[u] = "u" + (u + 1).ToString(CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// Words that name several product families: a word of a noun form of two or more families that
+    /// is the head (last word) of at least one of them ("mouse": mouse, mouse pad; "cover": phone
+    /// case, sofa cover, seat cover, cushion). Per type, the ambiguous words of its family's nouns
+    /// (empty for most types); a shopper who wants the type may type just that word.
+    /// </summary>
+    public string[][] AmbiguousWords { get; }
+
+    /// <summary>Per department, the words a shopper types for it ("computers", "office").</summary>
+    public string[][] DepartmentWords { get; }
 
     public SynthWorld World { get; }
     public WeightedSampler TypeSampler { get; }
@@ -100,6 +114,28 @@ internal sealed class RequestModel
     public int[][] DepartmentTypes { get; }
     public int Users { get; }
     public string[] UserNames { get; }
+
+    private static string[][] AmbiguousNounWords(Taxonomy taxonomy, SynthWorld world)
+    {
+        var families = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
+        var heads = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var family in taxonomy.Families)
+        {
+            foreach (var form in family.Noun.Forms)
+            {
+                var words = form.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                heads.Add(words[^1]);
+                foreach (var w in words)
+                {
+                    if (!families.TryGetValue(w, out var set)) families[w] = set = [];
+                    set.Add(family.Index);
+                }
+            }
+        }
+        var ambiguous = families.Where(p => p.Value.Count >= 2 && heads.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return [.. taxonomy.Types.Select(t => world.ItemsByType[t.Index].Length == 0 ? []
+            : ambiguous.Where(p => p.Value.Contains(t.Family)).Select(p => p.Key).Order(StringComparer.Ordinal).ToArray())];
+    }
 
     public string UserName(int u) => u < UserNames.Length ? UserNames[u] : "u" + (u + 1).ToString(CultureInfo.InvariantCulture);
 
@@ -223,7 +259,10 @@ internal sealed class RequestGenerator(RequestModel model)
     private int FirstOfModel(int type, int model) =>
         _world.Models[model] == model && _world.Types[model] == type ? model : throw new InvalidOperationException($"model {model} has no item of type {type}");
 
-    private enum QueryKind { Normal, BrandOnly, Model }
+    private enum QueryKind { Normal, BrandOnly, Model, Ambiguous, Department }
+
+    /// <summary>Draws for a type that has an ambiguous word before an ambiguous query falls back to a normal one.</summary>
+    private const int AmbiguousDraws = 32;
 
     private SynthIntent MakeIntent(ref SynthRandom random, out QueryKind kind)
     {
@@ -241,6 +280,24 @@ internal sealed class RequestGenerator(RequestModel model)
         {
             kind = QueryKind.Model;
             return SynthIntent.ForType(type) with { Model = _world.Models[Reference(ref random)] };
+        }
+        // Broad queries: one intent (a type, no constraints), a query that names more than it.
+        if (u < _options.BrandOnlyQueryRate + _options.ModelQueryRate + _options.AmbiguousQueryRate)
+        {
+            for (var draw = 0; draw < AmbiguousDraws && _model.AmbiguousWords[type].Length == 0; draw++)
+                type = _model.TypeSampler.Sample(ref random);
+            if (_model.AmbiguousWords[type].Length > 0)
+            {
+                kind = QueryKind.Ambiguous;
+                return SynthIntent.ForType(type);
+            }
+            items = _world.ItemsByType[type];
+            sampler = _world.TypeSamplers[type];
+        }
+        else if (u < _options.BrandOnlyQueryRate + _options.ModelQueryRate + _options.AmbiguousQueryRate + _options.DepartmentQueryRate)
+        {
+            kind = QueryKind.Department;
+            return SynthIntent.ForType(type);
         }
         kind = QueryKind.Normal;
         var intent = SynthIntent.ForType(type);
@@ -292,6 +349,19 @@ internal sealed class RequestGenerator(RequestModel model)
             if (random.Chance(0.3)) name = name.Replace("-", "", StringComparison.Ordinal);
             if (random.Chance(0.5)) name = name.ToLowerInvariant();
             return random.Chance(0.4) ? $"{_world.BrandList[_world.Brands[item]].Name.ToLowerInvariant()} {name}" : name;
+        }
+        if (kind == QueryKind.Department || (kind == QueryKind.Ambiguous && chinese))
+        {
+            var department = taxonomy.Departments[family.Department];
+            if (chinese) return department.Name.CanonicalZh;
+            var words = _model.DepartmentWords[department.Index];
+            return words[random.Next(words.Length)];
+        }
+        if (kind == QueryKind.Ambiguous)
+        {
+            var words = _model.AmbiguousWords[intent.Type];
+            var word = words[random.Next(words.Length)];
+            return random.Chance(_options.QueryPluralRate) ? SwitchPlural(word) : word;
         }
         var rate = _options.QuerySynonymRate;
         if (intent.Brand >= 0)

@@ -113,6 +113,21 @@ public sealed record SynthOptions
     /// <summary>Probability a query is a model number (the intent is that product). Default 0.03.</summary>
     public double ModelQueryRate { get; init; } = 0.03;
 
+    /// <summary>
+    /// Probability a query is one word that names several product families ("mouse" for a mouse or
+    /// a mouse pad, "cover" for a phone case, sofa cover, seat cover or cushion); the intent is one
+    /// type of a family with such a word, with no constraints. Chinese shoppers type the department
+    /// instead. Default 0.06. With this and <see cref="DepartmentQueryRate"/> at 0 the data files are
+    /// byte for byte those written before the two options existed.
+    /// </summary>
+    public double AmbiguousQueryRate { get; init; } = 0.06;
+
+    /// <summary>
+    /// Probability a query is a department word ("electronics", "shoes", "office"); the intent is
+    /// one type of that department, with no constraints. Default 0.03.
+    /// </summary>
+    public double DepartmentQueryRate { get; init; } = 0.03;
+
     /// <summary>Probability a query uses a synonym of the noun or of a value. Default 0.5.</summary>
     public double QuerySynonymRate { get; init; } = 0.5;
 
@@ -195,10 +210,11 @@ public sealed record SynthOptions
         Check(ClickByGrade.Count == 4 && OrderByGrade.Count == 4 && CartByGrade.Count == 4, "click, cart and order probabilities need one value per grade 0..3");
         foreach (var p in (double[])[.. ClickByGrade, .. OrderByGrade, .. CartByGrade, CrossDepartmentBrands, TitleSynonymRate,
             TitleDropModifierRate, TitleAttributeRate, IntentBrandRate, IntentOneAttributeRate, IntentTwoAttributesRate, IntentPriceRate,
-            BrandOnlyQueryRate, ModelQueryRate, QuerySynonymRate, QueryDropModifierRate, QueryReorderRate, QueryPluralRate,
+            BrandOnlyQueryRate, ModelQueryRate, AmbiguousQueryRate, DepartmentQueryRate, QuerySynonymRate, QueryDropModifierRate, QueryReorderRate, QueryPluralRate,
             QueryTypoRate, StopAfterOrder])
             Check(p is >= 0 and <= 1, $"probability {p} must be in [0, 1]");
         Check(IntentOneAttributeRate + IntentTwoAttributesRate <= 1, "attribute rates must sum to at most 1");
-        Check(BrandOnlyQueryRate + ModelQueryRate <= 1, "brand-only and model query rates must sum to at most 1");
+        Check(BrandOnlyQueryRate + ModelQueryRate + AmbiguousQueryRate + DepartmentQueryRate <= 1,
+            "brand-only, model, ambiguous and department query rates must sum to at most 1");
     }
 }

@@ -12,7 +12,11 @@ namespace Mmse.Training;
 
 /// <summary>Loss terms and validation of one epoch.</summary>
 public sealed record EpochStats(int Epoch, double RetrievalLoss, double RankingLoss, double TotalLoss,
-    double ValidRecall, long Requests, double Seconds, double RequestsPerSecond);
+    double ValidRecall, long Requests, double Seconds, double RequestsPerSecond)
+{
+    /// <summary>Mean over the epoch's batches of the share of ranking pairs with an active hinge (NaN without the ranking loss).</summary>
+    public double RankingActiveShare { get; init; } = double.NaN;
+}
 
 /// <summary>What a training run produced: the best model and the history.</summary>
 public sealed record TrainResult(
@@ -154,8 +158,8 @@ public static class Trainer
                 order[i] = i < mined.Count ? i : -1 - permutation[i - mined.Count];
             rng.Shuffle<int>(order);
 
-            double sumRet = 0, sumRank = 0, sumTotal = 0;
-            long batches = 0, seen = 0;
+            double sumRet = 0, sumRank = 0, sumTotal = 0, sumActive = 0;
+            long batches = 0, seen = 0, activeBatches = 0;
             var epochClock = Stopwatch.StartNew();
             var epochStepTime = stepClock.Elapsed;
             for (var start = 0; start < perEpoch; start += to.BatchSize)
@@ -171,6 +175,11 @@ public static class Trainer
                 sumRet += terms.Retrieval;
                 sumRank += terms.Ranking;
                 sumTotal += terms.Total;
+                if (!double.IsNaN(engine.RankingActiveShare))
+                {
+                    sumActive += engine.RankingActiveShare;
+                    activeBatches++;
+                }
                 batches++;
                 seen += count;
                 state.RequestsSeen += count;
@@ -186,10 +195,11 @@ public static class Trainer
             if (validLog is not null && validLog.Count > 0)
                 recall = Validate(new MmseModel(mo, parameters), catalog, itemTokens, validLog, threads, cancellation);
             var stats = new EpochStats(epoch, sumRet / Math.Max(1, batches), sumRank / Math.Max(1, batches), sumTotal / Math.Max(1, batches),
-                recall, seen, epochSeconds, seen / Math.Max(1e-9, epochSeconds));
+                recall, seen, epochSeconds, seen / Math.Max(1e-9, epochSeconds))
+            { RankingActiveShare = activeBatches > 0 ? sumActive / activeBatches : double.NaN };
             history.Add(stats);
             progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}: loss {stats.TotalLoss:F4} (retrieval {stats.RetrievalLoss:F4}, ranking {stats.RankingLoss:F4}), valid {ValidMetric} {recall:F4}, {stats.RequestsPerSecond:F0} requests/s"));
+                $"epoch {epoch}: loss {stats.TotalLoss:F4} (retrieval {stats.RetrievalLoss:F4}, ranking {stats.RankingLoss:F4}, active pairs {stats.RankingActiveShare:P1}), valid {ValidMetric} {recall:F4}, {stats.RequestsPerSecond:F0} requests/s"));
             // Without validation the last epoch is the best; otherwise strictly better recall wins.
             if (double.IsNaN(recall) || recall > state.BestRecall)
             {

@@ -515,10 +515,18 @@ public sealed class TrainingEngine
     }
 
     /// <summary>Graded pairwise hinge inside each request's list, averaged over its pairs, then over requests (DESIGN §5).</summary>
+    /// <summary>
+    /// Share of the last batch's ranking pairs whose hinge was active (margin not yet met); NaN when
+    /// the ranking loss was off or the batch had no pair. A diagnostic: near 0 the loss no longer teaches.
+    /// </summary>
+    public double RankingActiveShare { get; private set; } = double.NaN;
+
     private double RankingLoss(TrainingBatch batch, float weight)
     {
         var n = batch.Slots;
         var requests = 0;
+        long allPairs = 0, activePairs = 0;
+        RankingActiveShare = double.NaN;
         for (var b = 0; b < batch.Count; b++)
         {
             if (Pairs(batch, b) > 0) requests++;
@@ -531,6 +539,7 @@ public sealed class TrainingEngine
         {
             var pairs = Pairs(batch, b);
             if (pairs == 0) continue;
+            allPairs += pairs;
             var scale = (float)(weight / ((double)requests * pairs));
             var s = _s.AsSpan(b * n, n);
             var gs = _gs.AsSpan(b * n, n);
@@ -547,6 +556,7 @@ public sealed class TrainingEngine
                     var sy = batch.ListSlots[y];
                     var t = m0 * (lx - ly) - (s[sx] - s[sy]);
                     if (t <= 0) continue;
+                    activePairs++;
                     sum += t;
                     gs[sx] -= scale;
                     gs[sy] += scale;
@@ -554,6 +564,7 @@ public sealed class TrainingEngine
             }
             total += sum / pairs;
         }
+        RankingActiveShare = (double)activePairs / allPairs;
         return total / requests;
     }
 

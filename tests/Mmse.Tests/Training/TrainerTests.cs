@@ -33,6 +33,9 @@ public class TrainerTests
         Assert.True(result.BestValidRecall > untrained + 0.1, $"recall {untrained} -> {result.BestValidRecall}");
         Assert.True(result.RequestsSeen > 0 && result.TrainSeconds > 0);
         Assert.InRange(result.PseudoRequestsPerEpoch, 1, s_market.Catalog.Count);
+        // The ranking loss meets more of its margins as training goes on.
+        Assert.All(result.Epochs, e => Assert.InRange(e.RankingActiveShare, 1e-6, 1));
+        Assert.True(result.Epochs[^1].RankingActiveShare < result.Epochs[0].RankingActiveShare);
     }
 
     [Fact]
@@ -77,6 +80,8 @@ public class TrainerTests
         var result = Trainer.Train(s_market.Catalog, s_market.Train, s_market.Test, Small, Quick with { Epochs = 2, Variant = variant });
         Assert.True(result.BestValidRecall > 0.05, $"{variant}: {result.BestValidRecall}");
         Assert.Equal(variant == ModelVariant.TwoTower ? 1 : 2, result.Model.Heads);
+        // Only mmse has a ranking loss (the baselines turn it off), so only it reports active pairs.
+        Assert.All(result.Epochs, e => Assert.Equal(variant == ModelVariant.Mmse, !double.IsNaN(e.RankingActiveShare)));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Mmse.Model;
-using Mmse.Text;
 using Mmse.Tests.Training;
+using Mmse.Text;
 
 namespace Mmse.Tests.Model;
 

@@ -68,4 +68,34 @@ public class IndexCommandTests
         using var again = JsonDocument.Parse(File.ReadAllText(dir.File("ann2.json")));
         Assert.Equal(runs[1].GetProperty("recall").GetDouble(), again.RootElement.GetProperty("runs")[0].GetProperty("recall").GetDouble());
     }
+
+    [Fact]
+    public void Bench_ann_counts_equal_vectors_as_ties()
+    {
+        // 400 distinct unit vectors, each stored four times: the exact top 10 picks some of the copies,
+        // an index may return others with the same inner product; the tie rule counts those.
+        using var dir = new TempDir();
+        const int dim = 8, distinct = 400, copies = 4, queries = 40;
+        var rng = new Random(5);
+        var unique = new float[distinct * dim];
+        for (var i = 0; i < unique.Length; i++)
+            unique[i] = (float)(rng.NextDouble() * 2 - 1);
+        var base_ = new float[distinct * copies * dim];
+        for (var c = 0; c < copies; c++)
+            unique.CopyTo(base_.AsSpan(c * distinct * dim));
+        var query = new float[queries * dim];
+        for (var i = 0; i < query.Length; i++)
+            query[i] = (float)(rng.NextDouble() * 2 - 1);
+        Mmse.Data.Vectors.WriteFvecs(dir.File("base.fvecs"), base_, dim);
+        Mmse.Data.Vectors.WriteFvecs(dir.File("query.fvecs"), query, dim);
+        var r = CliRunner.Run("bench", "ann", "--base", dir.File("base.fvecs"), "--query", dir.File("query.fvecs"), "--k", "10",
+            "--M", "8", "--ef-construction", "64", "--ef", "10,200", "--json", dir.File("ann.json"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("ann.json")));
+        var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.All(runs, x => Assert.True(x.GetProperty("recall_ties").GetDouble() >= x.GetProperty("recall").GetDouble()));
+        var wide = runs[1];
+        Assert.True(wide.GetProperty("recall_ties").GetDouble() >= 0.99, wide.ToString());
+        Assert.True(wide.GetProperty("recall").GetDouble() < 0.95, wide.ToString());
+    }
 }

@@ -38,7 +38,7 @@ public static class EvalPerf
             // Top 1 keeps the threshold high from the start, so almost nothing is offered: products + bound checks only.
             var evaluator = new ExactEvaluator(model, items, count, 1);
             evaluator.SearchMany(heads[..(64 * kd)], 64, 1, 1);
-            var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, queries, 1, 1));
+            var (wall, cpu) = BenchClock.Measure(() => evaluator.SearchMany(heads, queries, 1, 1));
             Console.WriteLine($"new, top 1 (products and bound checks, almost no selection), 1 thread: {queries / cpu:F0} queries per CPU-second " +
                 $"({2.0 * queries * model.Heads * count * d / cpu / 1e9:F1} GFLOP per CPU-second, {wall:F2} s wall)");
         }
@@ -49,9 +49,9 @@ public static class EvalPerf
             evaluator.SearchMany(heads[..(64 * kd)], 64, 1000, threads); // warm-up (JIT)
             legacy.SearchMany(heads[..(64 * kd)], 64, 1000, threads);
             (int[] Items, float[] Scores)[] fresh = [], old = [];
-            var (wall, cpu) = Measure(() => fresh = evaluator.SearchMany(heads, queries, 1000, threads));
+            var (wall, cpu) = BenchClock.Measure(() => fresh = evaluator.SearchMany(heads, queries, 1000, threads));
             var load = LoadAverage();
-            var (oldWall, oldCpu) = Measure(() => old = legacy.SearchMany(heads, queries, 1000, threads));
+            var (oldWall, oldCpu) = BenchClock.Measure(() => old = legacy.SearchMany(heads, queries, 1000, threads));
             var same = 0;
             for (var q = 0; q < queries; q++)
                 same += fresh[q].Items.Intersect(old[q].Items).Count();
@@ -60,17 +60,6 @@ public static class EvalPerf
                 $"ratio new/previous {oldWall / wall:F2}x wall, {oldCpu / cpu:F2}x CPU; top-1000 overlap {(double)same / queries / 1000:P3}");
         }
         return 0;
-    }
-
-    private static (double Wall, double Cpu) Measure(Action action)
-    {
-        var process = Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        action();
-        clock.Stop();
-        process.Refresh();
-        return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
     }
 
     internal static string LoadAverage() =>

@@ -24,17 +24,6 @@ public static class ModelThroughput
         Train(threads);
     }
 
-    private static (double Wall, double Cpu) Measure(Action action)
-    {
-        var process = Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        action();
-        clock.Stop();
-        process.Refresh();
-        return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
-    }
-
     private static void Eval(int count, int threads)
     {
         var model = new MmseModel(ModelOptions.Default with { Buckets = 1 << 12 });
@@ -49,7 +38,7 @@ public static class ModelThroughput
         Normalize(heads, model.Dim);
         var evaluator = new ExactEvaluator(model, vectors, count, threads);
         evaluator.SearchMany(heads[..(64 * model.Heads * model.Dim)], 64, 1000, threads); // warm-up (JIT)
-        var (wall, cpu) = Measure(() => evaluator.SearchMany(heads, 2000, 1000, threads));
+        var (wall, cpu) = BenchClock.Measure(() => evaluator.SearchMany(heads, 2000, 1000, threads));
         Console.WriteLine($"exact eval: {count:N0} items, K=2, d=64, top 1000, threads {Parallel2.Resolve(threads)}: " +
             $"{2000 / wall:F0} queries/s wall, {2000 / cpu:F0} queries per CPU-second ({wall:F2} s wall, {cpu:F2} s CPU)");
     }
@@ -65,7 +54,7 @@ public static class ModelThroughput
         for (var i = 0; i < b.Length; i++) b[i] = (float)rng.NextGaussian();
         for (var i = 0; i < 200; i++) Gemm.Multiply(64, 1024, 64, a, 64, 1, b, 1024, c, 1024, false, 1);
         const int reps = 3000;
-        var (wall, cpu) = Measure(() =>
+        var (wall, cpu) = BenchClock.Measure(() =>
         {
             for (var i = 0; i < reps; i++) Gemm.Multiply(64, 1024, 64, a, 64, 1, b, 1024, c, 1024, false, 1);
         });
@@ -105,7 +94,7 @@ public static class ModelThroughput
         var trainLog = log.Build();
         var options = TrainOptions.Default with { Epochs = 1, ValidShare = 0, Threads = threads, MaxSteps = 30 };
         TrainResult? result = null;
-        var (wall, cpu) = Measure(() => result = Trainer.Train(catalog, trainLog, null, ModelOptions.Default, options));
+        var (wall, cpu) = BenchClock.Measure(() => result = Trainer.Train(catalog, trainLog, null, ModelOptions.Default, options));
         var steps = result!.RequestsSeen;
         Console.WriteLine($"training: default config (2^20 x 64 table, K=2, batch 256, R=512), threads {Parallel2.Resolve(threads)}: " +
             $"{result.RequestsPerSecond:F0} requests/s over the steps (wall), {steps:N0} requests; whole run {wall:F1} s wall, {cpu:F1} s CPU " +

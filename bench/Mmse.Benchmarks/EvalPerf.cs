@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Mmse.Evaluation;
 using Mmse.Model;

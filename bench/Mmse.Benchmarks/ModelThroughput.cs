@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Model;

@@ -5,7 +5,9 @@
 #        MODEL (default hashing), INDEX (default exact; the HNSW index file once it exists),
 #        CATALOG (use this catalog instead of generating one; then ITEMS is ignored),
 #        EF (HNSW candidate list per head, passed as --ef; default: serve's),
-#        PACED_CONNECTIONS (connections of the paced run, default 10: at most 1,000 requests/s)
+#        PACED_CONNECTIONS (connections of the paced run, default 10: at most 1,000 requests/s),
+#        SERVER_CPUS / WRK_CPUS (taskset CPU lists, e.g. 1 and 0: the server and wrk on their own
+#        cores, as when the client is another machine; default: both share every core)
 # For each catalog it runs: (1) saturation: CONNECTIONS connections as fast as they go;
 # (2) paced at about 1,000 requests/s (10 connections, 10 ms pause before each request);
 # (3) the peer: GET /healthz at saturation, the HTTP stack's own ceiling in the same conditions.
@@ -37,6 +39,7 @@ report="$out/server-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
   echo "# mmse serve load test, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GB RAM; load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# server cpus ${SERVER_CPUS:-all}, wrk cpus ${WRK_CPUS:-all}"
   echo "# model $model, index $index, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), duration ${duration}s per run"
 } | tee "$report"
 
@@ -58,7 +61,7 @@ for size in "${sizes[@]}"; do
       mv "$catalog.tmp" "$catalog"
     fi
   fi
-  "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" ${EF:+--ef "$EF"} --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
+  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" ${EF:+--ef "$EF"} --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -67,7 +70,7 @@ for size in "${sizes[@]}"; do
   done
   items=$(curl -sf "http://127.0.0.1:$port/healthz" | sed -E 's/.*"items":([0-9]+).*/\1/')
   # Warm-up: JIT tiers and caches, not measured.
-  WRK_QUERIES="$work/queries.txt" wrk -t2 -c8 -d5s -s "$here/search.lua" "http://127.0.0.1:$port" >/dev/null
+  WRK_QUERIES="$work/queries.txt" ${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk -t2 -c8 -d5s -s "$here/search.lua" "http://127.0.0.1:$port" >/dev/null
   load() { echo "load $(cut -d' ' -f1 /proc/loadavg)"; }
   # The server's own cost per request, which the machine's other load hardly changes (unlike
   # latency): CPU time from /proc (user + system ticks), and from /metrics the bytes allocated,
@@ -88,12 +91,12 @@ for size in "${sizes[@]}"; do
     }'
   }
   before=$(snap)
-  sat=$(WRK_QUERIES="$work/queries.txt" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') sat_load=$(load)
+  sat=$(WRK_QUERIES="$work/queries.txt" ${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') sat_load=$(load)
   after=$(snap); sat_cost=$(cost "$before" "$after" "$sat"); before=$after
-  paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 wrk -t2 -c"$paced_connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') paced_load=$(load)
+  paced=$(WRK_QUERIES="$work/queries.txt" WRK_DELAY_MS=10 ${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk -t2 -c"$paced_connections" -d"${duration}s" --timeout 10s -s "$here/search.lua" "http://127.0.0.1:$port" | grep '^RESULT') paced_load=$(load)
   after=$(snap); paced_cost=$(cost "$before" "$after" "$paced"); before=$after
   # The peer in the same conditions: the cheapest endpoint, i.e. what HTTP alone costs here.
-  peer=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT') peer_load=$(load)
+  peer=$(${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "$here/healthz.lua" "http://127.0.0.1:$port" | grep '^RESULT') peer_load=$(load)
   after=$(snap); peer_cost=$(cost "$before" "$after" "$peer")
   {
     echo "items=$items peer GET /healthz(c=$connections): ${peer#RESULT } ($peer_load) $peer_cost"

@@ -6,6 +6,7 @@
 #        CATALOG (use this catalog instead of generating one; then ITEMS is ignored),
 #        EF (HNSW candidate list per head, passed as --ef; default: serve's),
 #        PACED_CONNECTIONS (connections of the paced run, default 10: at most 1,000 requests/s),
+#        WRK_DELAY_DIST=exp (exponential waits in the paced run, see search.lua),
 #        SERVER_CPUS / WRK_CPUS (taskset CPU lists, e.g. 1 and 0: the server and wrk on their own
 #        cores, as when the client is another machine; default: both share every core)
 # For each catalog it runs: (1) saturation: CONNECTIONS connections as fast as they go;

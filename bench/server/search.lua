@@ -1,17 +1,22 @@
 -- wrk script: GET /search with queries cycled from queries.txt (one URL-encoded query per line).
 -- Optional pacing: WRK_DELAY_MS in the environment makes every connection wait that long
 -- before each request, so c connections offer at most c * 1000 / WRK_DELAY_MS requests/s.
+-- WRK_DELAY_DIST=exp draws each wait from an exponential distribution with that mean instead, so
+-- the connections do not fall into step (a fixed wait makes them send in bursts of c requests
+-- every WRK_DELAY_MS + latency; random think times make the arrivals close to a Poisson stream).
 local queries = {}
 local counter = 0
 local k = os.getenv("WRK_K") or "10"
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+local exponential = os.getenv("WRK_DELAY_DIST") == "exp"
 
 function init(args)
   local path = os.getenv("WRK_QUERIES") or "queries.txt"
   for line in io.lines(path) do
     queries[#queries + 1] = line
   end
-  -- Each thread starts at a different place in the list.
+  -- Each thread starts at a different place in the list and draws its own waits.
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
   counter = math.random(#queries)
 end
 
@@ -23,6 +28,9 @@ end
 
 if delay_ms > 0 then
   function delay()
+    if exponential then
+      return math.floor(-delay_ms * math.log(1 - math.random()) + 0.5)
+    end
     return delay_ms
   end
 end

@@ -107,30 +107,14 @@ public static class CatalogReader
             return ReadJsonlParallel(path, options, problems, threads);
         var builder = new CatalogBuilder();
         using var lines = new LineReader(path);
-        var any = false;
         var attributes = new List<KeyValuePair<string, string>>();
         var pool = new TextPool();
-        while (lines.TryReadLine(out var line))
+        SerialLines.Read(lines, path, options, problems, 0xFFFF, "catalog items", (line, lineNumber) =>
         {
-            if (line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0)
-                continue;
-            any = true;
-            try
-            {
-                var item = ParseItem(line, path, lines.LineNumber, attributes, pool);
-                if (!builder.TryAdd(item))
-                    ThrowHelper.Data(path, lines.LineNumber, "id", $"duplicate catalog id '{item.Id}'");
-            }
-            catch (MmseDataException e) when (options.SkipBad)
-            {
-                problems.Add(e);
-            }
-            if ((lines.LineNumber & 0xFFFF) == 0)
-                options.Progress?.Report((lines.Position, lines.Length));
-        }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no catalog items)");
-        options.Progress?.Report((lines.Length, lines.Length));
+            var item = ParseItem(line, path, lineNumber, attributes, pool);
+            if (!builder.TryAdd(item))
+                ThrowHelper.Data(path, lineNumber, "id", $"duplicate catalog id '{item.Id}'");
+        });
         return builder.Build();
     }
 

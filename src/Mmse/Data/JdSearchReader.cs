@@ -67,60 +67,44 @@ public static class JdSearchReader
             throw new MmseInputException($"{path}: file not found");
         var builder = new CatalogBuilder();
         using var lines = new LineReader(path);
-        Span<Range> cols = stackalloc Range[ProductColumns.Count];
+        var cols = new Range[ProductColumns.Count];
         var text = new TextBuffer();
         var category = new StringBuilder();
         var attributes = new List<KeyValuePair<string, string>>(5);
-        var any = false;
-        while (lines.TryReadLine(out var line))
+        SerialLines.Read(lines, path, options, problems, 0xFFFF, "products", (line, lineNumber) =>
         {
-            if (IsBlank(line) || (lines.LineNumber == 1 && line.StartsWith("wid\t"u8)))
-                continue;
-            any = true;
-            try
+            if (!Utf8.IsValid(line))
+                ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
+            var n = SplitTabs(line, cols);
+            if (n != ProductColumns.Count)
+                ThrowHelper.Data(path, lineNumber, null,
+                    $"{n} columns, but product_data.txt has {ProductColumns.Count} ({string.Join(", ", ProductColumns)})");
+            var wid = line[cols[0]];
+            if (IsMissing(wid))
+                ThrowHelper.Data(path, lineNumber, "wid", "missing product id");
+            var id = Encoding.UTF8.GetString(wid);
+            var title = text.Terms(line[cols[1]]) ?? "";
+            var brand = text.Terms(line[cols[3]]);
+            category.Clear();
+            for (var level = 0; level < 4; level++)
             {
-                if (!Utf8.IsValid(line))
-                    ThrowHelper.Data(path, lines.LineNumber, null, "invalid UTF-8");
-                var n = SplitTabs(line, cols);
-                if (n != ProductColumns.Count)
-                    ThrowHelper.Data(path, lines.LineNumber, null,
-                        $"{n} columns, but product_data.txt has {ProductColumns.Count} ({string.Join(", ", ProductColumns)})");
-                var wid = line[cols[0]];
-                if (IsMissing(wid))
-                    ThrowHelper.Data(path, lines.LineNumber, "wid", "missing product id");
-                var id = Encoding.UTF8.GetString(wid);
-                var title = text.Terms(line[cols[1]]) ?? "";
-                var brand = text.Terms(line[cols[3]]);
-                category.Clear();
-                for (var level = 0; level < 4; level++)
-                {
-                    var name = text.Terms(line[cols[5 + 2 * level]]);
-                    if (name is null)
-                        continue;
-                    if (category.Length > 0)
-                        category.Append(" > ");
-                    category.Append(name);
-                }
-                attributes.Clear();
-                AddAttribute(attributes, "brand_id", line[cols[2]]);
-                for (var level = 0; level < 4; level++)
-                    AddAttribute(attributes, ProductColumns[4 + 2 * level], line[cols[4 + 2 * level]]);
-                var shop = line[cols[12]];
-                var item = new CatalogItem(id, title, brand, category.Length > 0 ? category.ToString() : null,
-                    IsMissing(shop) ? null : Encoding.UTF8.GetString(shop), attributes.Count > 0 ? [.. attributes] : null);
-                if (!builder.TryAdd(item))
-                    ThrowHelper.Data(path, lines.LineNumber, "wid", $"duplicate product id '{id}'");
+                var name = text.Terms(line[cols[5 + 2 * level]]);
+                if (name is null)
+                    continue;
+                if (category.Length > 0)
+                    category.Append(" > ");
+                category.Append(name);
             }
-            catch (MmseDataException e) when (options.SkipBad)
-            {
-                problems.Add(e);
-            }
-            if ((lines.LineNumber & 0xFFFF) == 0)
-                options.Progress?.Report((lines.Position, lines.Length));
-        }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no products)");
-        options.Progress?.Report((lines.Length, lines.Length));
+            attributes.Clear();
+            AddAttribute(attributes, "brand_id", line[cols[2]]);
+            for (var level = 0; level < 4; level++)
+                AddAttribute(attributes, ProductColumns[4 + 2 * level], line[cols[4 + 2 * level]]);
+            var shop = line[cols[12]];
+            var item = new CatalogItem(id, title, brand, category.Length > 0 ? category.ToString() : null,
+                IsMissing(shop) ? null : Encoding.UTF8.GetString(shop), attributes.Count > 0 ? [.. attributes] : null);
+            if (!builder.TryAdd(item))
+                ThrowHelper.Data(path, lineNumber, "wid", $"duplicate product id '{id}'");
+        }, "wid\t"u8);
         return builder.Build();
     }
 
@@ -141,54 +125,37 @@ public static class JdSearchReader
             throw new MmseInputException($"{path}: file not found");
         var builder = new SearchLogBuilder();
         using var lines = new LineReader(path);
-        Span<Range> cols = stackalloc Range[ReleaseColumns.Count];
+        var cols = new Range[ReleaseColumns.Count];
         var text = new TextBuffer();
         var items = new List<int>(256);
         var actions = new List<UserAction>(256);
         var history = new List<(string Query, int Start, int End)>();
-        var any = false;
-        while (lines.TryReadLine(out var line))
+        SerialLines.Read(lines, path, options, problems, 0x3FFF, "search requests", (line, ln) =>
         {
-            if (IsBlank(line) || (lines.LineNumber == 1 && line.StartsWith("query\t"u8)))
-                continue;
-            any = true;
-            try
-            {
-                var ln = lines.LineNumber;
-                if (!Utf8.IsValid(line))
-                    ThrowHelper.Data(path, ln, null, "invalid UTF-8");
-                var n = SplitTabs(line, cols);
-                if (n != ReleaseColumns.Count)
-                    ThrowHelper.Data(path, ln, null, $"{n} columns, but release_data.txt has {ReleaseColumns.Count} ({string.Join(", ", ReleaseColumns)})");
-                var query = text.Terms(line[cols[0]]);
-                if (query is null)
-                    ThrowHelper.Data(path, ln, "query", "missing (every request needs a query)");
-                items.Clear();
-                actions.Clear();
-                history.Clear();
-                long unknown = 0;
-                if (jd.IncludeHistory)
-                    unknown += ParseHistory(path, ln, line, cols, catalog, jd, text, items, actions, history);
-                var candidatesStart = items.Count;
-                unknown += ParseCandidates(path, ln, line[cols[1]], line[cols[2]], catalog, jd, items, actions);
+            if (!Utf8.IsValid(line))
+                ThrowHelper.Data(path, ln, null, "invalid UTF-8");
+            var n = SplitTabs(line, cols);
+            if (n != ReleaseColumns.Count)
+                ThrowHelper.Data(path, ln, null, $"{n} columns, but release_data.txt has {ReleaseColumns.Count} ({string.Join(", ", ReleaseColumns)})");
+            var query = text.Terms(line[cols[0]]);
+            if (query is null)
+                ThrowHelper.Data(path, ln, "query", "missing (every request needs a query)");
+            items.Clear();
+            actions.Clear();
+            history.Clear();
+            long unknown = 0;
+            if (jd.IncludeHistory)
+                unknown += ParseHistory(path, ln, line, cols, catalog, jd, text, items, actions, history);
+            var candidatesStart = items.Count;
+            unknown += ParseCandidates(path, ln, line[cols[1]], line[cols[2]], catalog, jd, items, actions);
 
-                var allItems = CollectionsMarshal.AsSpan(items);
-                var allActions = CollectionsMarshal.AsSpan(actions);
-                foreach (var (q, start, end) in history)
-                    builder.Add(q, null, SearchLog.NoTime, allItems[start..end], allActions[start..end]);
-                builder.Add(query, null, SearchLog.NoTime, allItems[candidatesStart..], allActions[candidatesStart..]);
-                builder.UnknownItemIds += unknown;
-            }
-            catch (MmseDataException e) when (options.SkipBad)
-            {
-                problems.Add(e);
-            }
-            if ((lines.LineNumber & 0x3FFF) == 0)
-                options.Progress?.Report((lines.Position, lines.Length));
-        }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
-        options.Progress?.Report((lines.Length, lines.Length));
+            var allItems = CollectionsMarshal.AsSpan(items);
+            var allActions = CollectionsMarshal.AsSpan(actions);
+            foreach (var (q, start, end) in history)
+                builder.Add(q, null, SearchLog.NoTime, allItems[start..end], allActions[start..end]);
+            builder.Add(query, null, SearchLog.NoTime, allItems[candidatesStart..], allActions[candidatesStart..]);
+            builder.UnknownItemIds += unknown;
+        }, "query\t"u8);
         return builder.Build();
     }
 
@@ -322,8 +289,6 @@ public static class JdSearchReader
             start = end + 1;
         }
     }
-
-    private static bool IsBlank(ReadOnlySpan<byte> line) => line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0;
 
     /// <summary>The dataset writes an absent value as an empty field or <c>-1</c>.</summary>
     private static bool IsMissing(ReadOnlySpan<byte> field) => field.IsEmpty || field.SequenceEqual("-1"u8);

@@ -36,33 +36,17 @@ public static class SearchLogReader
         var builder = new SearchLogBuilder();
         var parser = new JsonlRequestParser(path, catalog, dropUnknown: options.SkipBad);
         using var lines = new LineReader(path);
-        var any = false;
-        while (lines.TryReadLine(out var line))
+        SerialLines.Read(lines, path, options, problems, 0x3FFF, "search requests", (line, lineNumber) =>
         {
-            if (line.IsEmpty || line.IndexOfAnyExcept(" \t"u8) < 0)
-                continue;
-            any = true;
-            try
+            parser.Parse(line, lineNumber);
+            builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
+            if (parser.Unknown.Count > 0)
             {
-                parser.Parse(line, lines.LineNumber);
-                builder.Add(parser.Query, parser.User, parser.Time, parser.Items, parser.Actions);
-                if (parser.Unknown.Count > 0)
-                {
-                    builder.UnknownItemIds += parser.Unknown.Count;
-                    foreach (var unknown in parser.Unknown)
-                        problems.Add(unknown);
-                }
+                builder.UnknownItemIds += parser.Unknown.Count;
+                foreach (var unknown in parser.Unknown)
+                    problems.Add(unknown);
             }
-            catch (MmseDataException e) when (options.SkipBad)
-            {
-                problems.Add(e);
-            }
-            if ((lines.LineNumber & 0x3FFF) == 0)
-                options.Progress?.Report((lines.Position, lines.Length));
-        }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
-        options.Progress?.Report((lines.Length, lines.Length));
+        });
         return builder.Build();
     }
 

@@ -610,25 +610,17 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         CheckQuery(query.Length, 1);
-        _rw.EnterReadLock();
-        var s = Rent();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            int n;
-            fixed (float* q = query)
-                n = SearchCore(q, k, EffectiveEf(ef, k), filter, s);
-            // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
-            var hits = new IndexHit[n];
-            for (var i = 0; i < n; i++)
-                hits[i] = new IndexHit(s.OutNodes[i], IdAtUnlocked(s.OutNodes[i]), s.OutScores[i]);
-            return hits;
-        }
-        finally
-        {
-            _searchers.Add(s);
-            _rw.ExitReadLock();
-        }
+        using var lease = new SearchLease(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var s = lease.Searcher;
+        int n;
+        fixed (float* q = query)
+            n = SearchCore(q, k, EffectiveEf(ef, k), filter, s);
+        // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
+        var hits = new IndexHit[n];
+        for (var i = 0; i < n; i++)
+            hits[i] = new IndexHit(s.OutNodes[i], IdAtUnlocked(s.OutNodes[i]), s.OutScores[i]);
+        return hits;
     }
 
     /// <summary>
@@ -639,23 +631,15 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         CheckQuery(query.Length, 1);
         if (positions.Length < k || scores.Length < k)
             throw new ArgumentException($"'positions' and 'scores' must hold k={k} values");
-        _rw.EnterReadLock();
-        var s = Rent();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            int n;
-            fixed (float* q = query)
-                n = SearchCore(q, k, EffectiveEf(ef, k), filter, s);
-            s.OutNodes.AsSpan(0, n).CopyTo(positions);
-            s.OutScores.AsSpan(0, n).CopyTo(scores);
-            return n;
-        }
-        finally
-        {
-            _searchers.Add(s);
-            _rw.ExitReadLock();
-        }
+        using var lease = new SearchLease(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var s = lease.Searcher;
+        int n;
+        fixed (float* q = query)
+            n = SearchCore(q, k, EffectiveEf(ef, k), filter, s);
+        s.OutNodes.AsSpan(0, n).CopyTo(positions);
+        s.OutScores.AsSpan(0, n).CopyTo(scores);
+        return n;
     }
 
     /// <summary>
@@ -669,26 +653,18 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        _rw.EnterReadLock();
-        var s = Rent();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var positions = new int[k];
-            var scores = new float[k];
-            var z = new float[(long)k * headCount];
-            var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, z, s);
-            // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
-            var hits = new MultiHeadHit[n];
-            for (var i = 0; i < n; i++)
-                hits[i] = new MultiHeadHit(positions[i], IdAtUnlocked(positions[i]), scores[i], z.AsSpan(i * headCount, headCount).ToArray());
-            return hits;
-        }
-        finally
-        {
-            _searchers.Add(s);
-            _rw.ExitReadLock();
-        }
+        using var lease = new SearchLease(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var s = lease.Searcher;
+        var positions = new int[k];
+        var scores = new float[k];
+        var z = new float[(long)k * headCount];
+        var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, z, s);
+        // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
+        var hits = new MultiHeadHit[n];
+        for (var i = 0; i < n; i++)
+            hits[i] = new MultiHeadHit(positions[i], IdAtUnlocked(positions[i]), scores[i], z.AsSpan(i * headCount, headCount).ToArray());
+        return hits;
     }
 
     /// <summary>
@@ -705,18 +681,10 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         if (positions.Length < k || scores.Length < k || headScores.Length < (long)k * headCount)
             throw new ArgumentException($"'positions' and 'scores' must hold k={k} values and 'headScores' k*headCount={(long)k * headCount}");
-        _rw.EnterReadLock();
-        var s = Rent();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, headScores, s);
-        }
-        finally
-        {
-            _searchers.Add(s);
-            _rw.ExitReadLock();
-        }
+        using var lease = new SearchLease(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var s = lease.Searcher;
+        return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, headScores, s);
     }
 
     /// <summary>Under the read lock: one search per head, union, exact fused re-scoring; hits into the spans.</summary>
@@ -780,33 +748,25 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        _rw.EnterReadLock();
-        var s = Rent();
-        try
+        using var lease = new SearchLease(this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var s = lease.Searcher;
+        var efs = EffectiveEf(ef, k);
+        byte* deleted = _deletedCount > 0 ? _deleted : null;
+        fixed (float* h = heads)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var efs = EffectiveEf(ef, k);
-            byte* deleted = _deletedCount > 0 ? _deleted : null;
-            fixed (float* h = heads)
+            if (_entryPoint < 0 || k == 0)
+                return [];
+            if (UseExactFilter(filter, efs, efs))
+                return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, null, IdAtUnlocked);
+            var union = new HashSet<int>();
+            for (var head = 0; head < headCount; head++)
             {
-                if (_entryPoint < 0 || k == 0)
-                    return [];
-                if (UseExactFilter(filter, efs, efs))
-                    return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, null, IdAtUnlocked);
-                var union = new HashSet<int>();
-                for (var head = 0; head < headCount; head++)
-                {
-                    var n = SearchCore(h + (long)head * _dim, efs, efs, filter, s);
-                    for (var i = 0; i < n; i++)
-                        union.Add(s.OutNodes[i]);
-                }
-                return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, union, IdAtUnlocked);
+                var n = SearchCore(h + (long)head * _dim, efs, efs, filter, s);
+                for (var i = 0; i < n; i++)
+                    union.Add(s.OutNodes[i]);
             }
-        }
-        finally
-        {
-            _searchers.Add(s);
-            _rw.ExitReadLock();
+            return Exact.FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, union, IdAtUnlocked);
         }
     }
 
@@ -925,6 +885,30 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         if (!_searchers.TryTake(out var s))
             s = NewSearcher();
         return s;
+    }
+
+    /// <summary>
+    /// One query's hold on the index: the read lock (so a concurrent add, delete or compaction
+    /// cannot move positions under it) and a pooled searcher; Dispose returns both.
+    /// </summary>
+    private readonly ref struct SearchLease
+    {
+        private readonly HnswIndex _index;
+
+        public SearchLease(HnswIndex index)
+        {
+            index._rw.EnterReadLock();
+            _index = index;
+            Searcher = index.Rent();
+        }
+
+        public Searcher Searcher { get; }
+
+        public void Dispose()
+        {
+            _index._searchers.Add(Searcher);
+            _index._rw.ExitReadLock();
+        }
     }
 
     /// <summary>One query: descend the layers greedily, search layer 0 with ef, re-score, keep k (in s.Out*).</summary>

@@ -10,6 +10,7 @@ public static class Program
     /// `read-data DIR` times the catalog read, the log read and the statistics separately;
     /// `model-throughput ...` times training steps and exact evaluation;
     /// `eval-perf [items] [queries] [threads,...]` times exact top-1000 search (products vs selection);
+    /// `engine-latency MODEL INDEX CATALOG QUERIES [ef,...]` times the serving engine query by query;
     /// `dump-gradients FILE` writes analytic gradients for the PyTorch cross-check.
     /// </summary>
     public static int Main(string[] args)
@@ -25,6 +26,8 @@ public static class Program
                 return 0;
             case "eval-perf":
                 return EvalPerf.Run(args[1..]);
+            case "engine-latency":
+                return EngineLatency.Run(args[1..]);
             case "dump-gradients" when args.Length > 1:
                 GradientDump.Run(args[1]);
                 return 0;

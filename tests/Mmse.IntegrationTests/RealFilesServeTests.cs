@@ -62,7 +62,7 @@ public class RealFilesServeTests
         var run = Task.Run(() =>
         {
             var error = new StringWriter();
-            var code = Program.Run(["serve", "--model", modelPath, "--index", indexPath, "--catalog", catalogPath, "--urls", url, "--ef", "32", "--quiet"],
+            var code = Program.Run(["serve", "--model", modelPath, "--index", indexPath, "--catalog", catalogPath, "--urls", url, "--ef", "32", "--walk", "per-head", "--quiet"],
                 new CliContext(TextWriter.Synchronized(new StringWriter()), TextWriter.Synchronized(error), ProgressReporter.Silent) { Cancellation = stop.Token });
             return (code, error.ToString());
         });

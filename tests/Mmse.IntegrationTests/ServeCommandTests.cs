@@ -62,6 +62,7 @@ public class ServeCommandTests
     [InlineData("--model", "hashing:dim=3", "the built-in encoder is 'hashing' or 'hashing:dim=N'")]
     [InlineData("--index", "index.hnsw", "index.hnsw: file not found")]
     [InlineData("--urls", "https://0.0.0.0:1", "is not an http:// address")]
+    [InlineData("--walk", "joint", "option '--walk': 'joint' is not one of fused, per-head")]
     public void Serve_rejects_what_it_cannot_load_with_exit_2(string option, string value, string message)
     {
         using var dir = new TempDir();

@@ -534,12 +534,14 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// <summary>
     /// The paper's SEARCH-LAYER: best-first expansion keeping the ef best in s.Results. Nodes
     /// that are deleted or outside <paramref name="filter"/> are walked through but never become
-    /// results, so filtering happens during the traversal.
+    /// results, so filtering happens during the traversal. More entry points in
+    /// <paramref name="seeds"/> are scored and enqueued with the entry (the fused walk starts
+    /// from every head's own entry).
     /// </summary>
     /// <returns>False when the walk scored more than <paramref name="budget"/> nodes and gave up (results incomplete).</returns>
     private bool SearchLayer<TScorer>(
         ref TScorer scorer, Searcher s, int entry, float entryScore, int level, int ef,
-        ItemFilter? filter, byte* deleted, bool locked, long budget = long.MaxValue)
+        ItemFilter? filter, byte* deleted, bool locked, long budget = long.MaxValue, ReadOnlySpan<int> seeds = default)
         where TScorer : struct, IScorer
     {
         long scored = 0;
@@ -557,6 +559,20 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             candidates.Push(-entryScore, entry);
             if ((deleted == null || deleted[entry] == 0) && (filter is null || filter.Contains(entry)))
                 results.Push(entryScore, entry);
+            foreach (var seed in seeds)
+            {
+                if (visited[seed] == generation)
+                    continue;
+                visited[seed] = generation;
+                var seedScore = scorer.Score(seed);
+                candidates.Push(-seedScore, seed);
+                if ((deleted == null || deleted[seed] == 0) && (filter is null || filter.Contains(seed)))
+                {
+                    results.Push(seedScore, seed);
+                    if (results.Count > ef)
+                        results.Pop();
+                }
+            }
             while (candidates.Count > 0)
             {
                 var score = -candidates.TopScore;
@@ -647,9 +663,12 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// <paramref name="headCount"/> heads [headCount, dim], unions the candidates, re-scores
     /// them exactly with <see cref="Numerics.PostFusion.Fuse(ReadOnlySpan{float}, float)"/> over
     /// z_k = head_k . item, and returns the k best with their per-head scores. A convenience
-    /// wrapper over the allocation-free overload that also resolves ids.
+    /// wrapper over the allocation-free overload that also resolves ids. <paramref name="ef"/> is
+    /// the candidate list per head (&lt;= 0: <see cref="HnswOptions.EfSearch"/>); <paramref name="walk"/>
+    /// chooses one fused walk keeping ef x heads candidates (the default) or one walk per head.
     /// </summary>
-    public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
+    public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null,
+        MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -659,7 +678,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         var positions = new int[k];
         var scores = new float[k];
         var z = new float[(long)k * headCount];
-        var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, z, s);
+        var n = SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, walk, positions, scores, z, s);
         // Ids are read under the same lock, so a concurrent compaction cannot renumber them.
         var hits = new MultiHeadHit[n];
         for (var i = 0; i < n; i++)
@@ -675,7 +694,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     /// Every buffer it needs is per-thread search state reused across queries.
     /// </summary>
     public int SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
-        Span<int> positions, Span<float> scores, Span<float> headScores)
+        Span<int> positions, Span<float> scores, Span<float> headScores, MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         CheckQuery(heads.Length, headCount);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -684,23 +703,44 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         using var lease = new SearchLease(this);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var s = lease.Searcher;
-        return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, positions, scores, headScores, s);
+        return SearchMultiHeadCore(heads, headCount, beta, k, ef, filter, walk, positions, scores, headScores, s);
     }
 
-    /// <summary>Under the read lock: one search per head, union, exact fused re-scoring; hits into the spans.</summary>
+    /// <summary>
+    /// Under the read lock: the candidates of one fused walk (or of one walk per head, unioned),
+    /// exact fused re-scoring; hits into the spans.
+    /// </summary>
     private int SearchMultiHeadCore(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef, ItemFilter? filter,
-        Span<int> positions, Span<float> scores, Span<float> headScores, Searcher s)
+        MultiHeadWalk walk, Span<int> positions, Span<float> scores, Span<float> headScores, Searcher s)
     {
         if (_entryPoint < 0 || k == 0)
             return 0;
+        if (!Enum.IsDefined(walk))
+            throw new ArgumentOutOfRangeException(nameof(walk), walk, "unknown multi-head walk");
         var efs = EffectiveEf(ef, k);
+        // The fused walk keeps the candidates of all heads in its one list (a single head is the plain walk).
+        var fused = walk == MultiHeadWalk.Fused && headCount > 1;
+        var walkEf = fused ? (int)Math.Min(int.MaxValue / 2, (long)efs * headCount) : efs;
         byte* deleted = _deletedCount > 0 ? _deleted : null;
         var z = s.HeadScores(headCount);
         fixed (float* h = heads)
         {
-            if (UseExactFilter(filter, efs, efs))
+            if (UseExactFilter(filter, walkEf, fused ? k : efs))
             {
                 FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+            }
+            else if (fused)
+            {
+                var n = FusedWalk(h, headCount, beta, k, walkEf, filter, deleted, s);
+                if (n < 0)
+                {
+                    Interlocked.Increment(ref _walkFallbacks);
+                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+                }
+                else
+                {
+                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, s.Union(n).AsSpan(0, n), all: false, s.Results, z);
+                }
             }
             else
             {
@@ -741,8 +781,8 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     }
 
     /// <summary>
-    /// The plain post-fusion search the allocation-free one is tested against: a HashSet union of
-    /// the heads' candidates and <see cref="Exact.FusedTopK(float*, int, int, float*, int, float, int, ItemFilter?, byte*, ReadOnlySpan{string}, IEnumerable{int}?, Func{int, string}?)"/>.
+    /// The plain per-head post-fusion search the allocation-free one (with
+    /// <see cref="MultiHeadWalk.PerHead"/>) is tested against: a HashSet union of the heads' candidates and <see cref="Exact.FusedTopK(float*, int, int, float*, int, float, int, ItemFilter?, byte*, ReadOnlySpan{string}, IEnumerable{int}?, Func{int, string}?)"/>.
     /// </summary>
     internal MultiHeadHit[] SearchMultiHeadReference(ReadOnlySpan<float> heads, int headCount, float beta, int k, int ef = 0, ItemFilter? filter = null)
     {
@@ -937,13 +977,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         }
         fixed (float* scaled = s.ScaledQuery)
         {
-            float bias = 0;
-            for (var d = 0; d < _dim; d++)
-            {
-                scaled[d] = query[d] * _quantScale[d];
-                bias += query[d] * _quantOffset[d];
-            }
-            var scorer = new Int8Scorer(scaled, bias, _codes, _dim);
+            var scorer = new Int8Scorer(scaled, ScaleForCodes(query, scaled), _codes, _dim);
             var epScore = scorer.Score(ep);
             for (var lc = _maxLevel; lc > 0; lc--)
                 Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
@@ -961,6 +995,79 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             s.Results.PushBounded(VectorKernels.Dot(query, _vectors + (long)node * _dim, _dim), node, k);
         }
         return s.DrainResults();
+    }
+
+    /// <summary>
+    /// One walk by the fused score of all heads (greedy through the upper layers, then layer 0
+    /// keeping <paramref name="ef"/> candidates, at least 2k for int8's exact re-scoring); the
+    /// candidates, best first by the walk's score, into s.Union. Returns how many, or -1 when a
+    /// filtered walk ran over its budget.
+    /// </summary>
+    private int FusedWalk(float* heads, int headCount, float beta, int k, int ef, ItemFilter? filter, byte* deleted, Searcher s)
+    {
+        // Each head descends the upper layers on its own, so the layer-0 walk starts in every
+        // head's region: heads that point at different intents are all explored, not only the
+        // region of the entry point's best head.
+        var entries = s.Entries(headCount);
+        bool complete;
+        if (_codes == null)
+        {
+            for (var h = 0; h < headCount; h++)
+            {
+                var head = new FloatScorer(heads + ((long)h * _dim), _vectors, _dim);
+                entries[h] = Descend(ref head, s);
+            }
+            var scorer = new FusedFloatScorer(heads, headCount, beta, _vectors, _dim);
+            complete = SearchLayer(ref scorer, s, entries[0], scorer.Score(entries[0]), 0, Math.Max(ef, k), filter, deleted, false,
+                WalkBudget(filter), entries.AsSpan(1, headCount - 1));
+        }
+        else
+        {
+            fixed (float* scaled = s.ScaledHeads(headCount, _dim))
+            {
+                var biases = scaled + ((long)headCount * _dim);
+                for (var h = 0; h < headCount; h++)
+                {
+                    biases[h] = ScaleForCodes(heads + ((long)h * _dim), scaled + ((long)h * _dim));
+                    var head = new Int8Scorer(scaled + ((long)h * _dim), biases[h], _codes, _dim);
+                    entries[h] = Descend(ref head, s);
+                }
+                var scorer = new FusedInt8Scorer(scaled, biases, headCount, beta, _codes, _dim);
+                complete = SearchLayer(ref scorer, s, entries[0], scorer.Score(entries[0]), 0, Math.Max(ef, 2 * k), filter, deleted, false,
+                    WalkBudget(filter), entries.AsSpan(1, headCount - 1));
+            }
+        }
+        if (!complete)
+            return -1;
+        var n = s.DrainResults();
+        s.OutNodes.AsSpan(0, n).CopyTo(s.Union(n));
+        return n;
+    }
+
+    /// <summary>Greedy descent from the entry point through the upper layers; the layer-1 node it ends on.</summary>
+    private int Descend<TScorer>(ref TScorer scorer, Searcher s)
+        where TScorer : struct, IScorer
+    {
+        var ep = _entryPoint;
+        var epScore = scorer.Score(ep);
+        for (var lc = _maxLevel; lc > 0; lc--)
+            Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
+        return ep;
+    }
+
+    /// <summary>
+    /// The int8 form of a query: <paramref name="scaled"/> = query * scale [dim]; returns the bias
+    /// query . offset, so that query . item = bias + scaled . codes (<see cref="Int8Scorer"/>).
+    /// </summary>
+    private float ScaleForCodes(float* query, float* scaled)
+    {
+        float bias = 0;
+        for (var d = 0; d < _dim; d++)
+        {
+            scaled[d] = query[d] * _quantScale[d];
+            bias += query[d] * _quantOffset[d];
+        }
+        return bias;
     }
 
     private int ExactAfterWalk(float* query, int k, ItemFilter? filter, byte* deleted, Searcher s)

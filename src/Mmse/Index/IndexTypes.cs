@@ -14,6 +14,23 @@ public enum VectorQuantization
 }
 
 /// <summary>
+/// How a post-fusion (multi-head) search walks the HNSW graph (docs/index.md, "Multi-head search").
+/// Both re-score their candidates exactly with the fused score; they differ in how candidates are found.
+/// </summary>
+public enum MultiHeadWalk
+{
+    /// <summary>
+    /// One walk ordered by the fused score itself: every node it meets is scored against every
+    /// head (one load of its vector serves all heads), and the walk keeps ef x heads candidates.
+    /// The default: at equal recall it scores about half the nodes of <see cref="PerHead"/>.
+    /// </summary>
+    Fused = 0,
+
+    /// <summary>One walk per head, each keeping ef candidates, then the union is re-scored.</summary>
+    PerHead = 1,
+}
+
+/// <summary>
 /// Build and search parameters of <see cref="HnswIndex"/>. Every default is the value used when
 /// the flag is not given on the command line.
 /// </summary>

@@ -35,6 +35,76 @@ internal readonly unsafe struct Int8Scorer(float* scaledQuery, float bias, byte*
 }
 
 /// <summary>
+/// <see cref="Numerics.PostFusion.Fuse(ReadOnlySpan{float}, float)"/> (the softmax(z / beta)-weighted
+/// mean of the head scores) accumulated one head at a time, with a running maximum (an online
+/// softmax), so a walk needs no buffer of head scores and one exp per head.
+/// </summary>
+internal struct FusionAccumulator(float first, float beta)
+{
+    private float _max = first;
+    private float _sumW = 1;
+    private float _sumWz = first;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(float z)
+    {
+        if (z > _max)
+        {
+            var scale = MathF.Exp((_max - z) / beta);
+            _sumW = (_sumW * scale) + 1;
+            _sumWz = (_sumWz * scale) + z;
+            _max = z;
+        }
+        else
+        {
+            var w = MathF.Exp((z - _max) / beta);
+            _sumW += w;
+            _sumWz += w * z;
+        }
+    }
+
+    public readonly float Score => _sumWz / _sumW;
+}
+
+/// <summary>The fused score of every head [heads, dim] against float32 vectors [count, dim].</summary>
+internal readonly unsafe struct FusedFloatScorer(float* heads, int headCount, float beta, float* vectors, int dim) : IScorer
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Score(int node)
+    {
+        var v = vectors + (long)node * dim;
+        var fusion = new FusionAccumulator(VectorKernels.Dot(heads, v, dim), beta);
+        for (var h = 1; h < headCount; h++)
+            fusion.Add(VectorKernels.Dot(heads + (long)h * dim, v, dim));
+        return fusion.Score;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int node) => VectorKernels.Prefetch(vectors + (long)node * dim, dim * sizeof(float));
+}
+
+/// <summary>
+/// The fused score over 8-bit codes: z_h = bias_h + (q_h * scale) . c for every head, with
+/// <paramref name="scaledHeads"/> [heads, dim] and <paramref name="biases"/> [heads] as for
+/// <see cref="Int8Scorer"/>. A node's codes (one cache line at d = 64) are loaded once for all heads.
+/// </summary>
+internal readonly unsafe struct FusedInt8Scorer(float* scaledHeads, float* biases, int headCount, float beta, byte* codes, int dim) : IScorer
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Score(int node)
+    {
+        var c = codes + (long)node * dim;
+        var fusion = new FusionAccumulator(biases[0] + VectorKernels.DotU8(scaledHeads, c, dim), beta);
+        for (var h = 1; h < headCount; h++)
+            fusion.Add(biases[h] + VectorKernels.DotU8(scaledHeads + (long)h * dim, c, dim));
+        return fusion.Score;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int node) => VectorKernels.Prefetch(codes + (long)node * dim, dim);
+}
+
+/// <summary>
 /// Per-thread search state, reused across queries: the visited set is an array of generation
 /// stamps (a node is visited when its stamp equals the current generation), so starting a
 /// query costs one increment instead of clearing n entries.
@@ -110,6 +180,26 @@ internal sealed class Searcher
         if (_union.Length < count)
             Array.Resize(ref _union, Math.Max(count, _union.Length * 2));
         return _union;
+    }
+
+    private float[] _scaledHeads = [];
+    private int[] _entries = new int[8];
+
+    /// <summary>One entry point per head for the fused walk [heads].</summary>
+    public int[] Entries(int heads)
+    {
+        if (_entries.Length < heads)
+            _entries = new int[heads];
+        return _entries;
+    }
+
+
+    /// <summary>Every head times the int8 scales [heads * dim], then one bias per head [heads].</summary>
+    public float[] ScaledHeads(int heads, int dim)
+    {
+        if (_scaledHeads.Length < (heads * dim) + heads)
+            _scaledHeads = new float[(heads * dim) + heads];
+        return _scaledHeads;
     }
 
     /// <summary>Per-head cosines of one candidate [heads].</summary>

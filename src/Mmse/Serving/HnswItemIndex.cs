@@ -32,13 +32,17 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     /// <paramref name="maxMissingFraction"/> of its live items are not in the catalog
     /// (it was built from another catalog). Takes ownership: disposing this disposes the index.
     /// </summary>
-    public HnswItemIndex(HnswIndex index, Catalog catalog, int ef = 0, string? name = null, double maxMissingFraction = 0.01)
+    public HnswItemIndex(HnswIndex index, Catalog catalog, int ef = 0, string? name = null, double maxMissingFraction = 0.01,
+        MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
+        if (!Enum.IsDefined(walk))
+            throw new ArgumentOutOfRangeException(nameof(walk), walk, "unknown multi-head walk");
         _index = index;
         Ef = ef;
+        Walk = walk;
         name ??= "the index";
         _catalogIndex = new int[index.Count];
         var missing = 0;
@@ -74,12 +78,12 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     }
 
     /// <summary>Opens <paramref name="path"/> memory-mapped (checksum verified) for <paramref name="catalog"/>.</summary>
-    public static HnswItemIndex Open(string path, Catalog catalog, int ef = 0)
+    public static HnswItemIndex Open(string path, Catalog catalog, int ef = 0, MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         var index = HnswIndex.Open(path);
         try
         {
-            return new HnswItemIndex(index, catalog, ef, path);
+            return new HnswItemIndex(index, catalog, ef, path, walk: walk);
         }
         catch
         {
@@ -90,6 +94,9 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
 
     /// <summary>The candidate list per head (0: the one stored in the index file).</summary>
     public int Ef { get; }
+
+    /// <summary>How a multi-head query walks the graph (one fused walk by default).</summary>
+    public MultiHeadWalk Walk { get; }
 
     /// <summary>Items served: live index items whose id is in the catalog.</summary>
     public int Count { get; }
@@ -124,7 +131,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
             var positions = MemoryMarshal.Cast<float, int>(buffer[..k]);
             var scores = buffer.Slice(k, k);
             var z = buffer.Slice(2 * k, k * headCount); // [k, heads]
-            var found = _index.SearchMultiHead(heads, headCount, beta, k, Ef, allowed, positions, scores, z);
+            var found = _index.SearchMultiHead(heads, headCount, beta, k, Ef, allowed, positions, scores, z, Walk);
             var n = 0;
             for (var i = 0; i < found; i++)
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mmse.Data;
+using Mmse.Index;
 
 namespace Mmse.Serving;
 
@@ -25,10 +26,12 @@ public sealed class DelegateEngineLoader(string description, Func<CancellationTo
 }
 
 /// <summary>
-/// Where <c>mmse serve</c> loads from: <c>--model</c>, <c>--index</c>, <c>--catalog</c>, and the
-/// HNSW candidate list per head <c>--ef</c> (default 64; 0 = the value stored in the index file).
+/// Where <c>mmse serve</c> loads from: <c>--model</c>, <c>--index</c>, <c>--catalog</c>, the
+/// HNSW candidate list per head <c>--ef</c> (default 64; 0 = the value stored in the index file)
+/// and how a multi-head query walks the graph <c>--walk</c> (default one fused walk).
 /// </summary>
-public sealed record EngineSource(string Model, string Index, string Catalog, int Ef = EngineSource.DefaultEf)
+public sealed record EngineSource(string Model, string Index, string Catalog, int Ef = EngineSource.DefaultEf,
+    MultiHeadWalk Walk = MultiHeadWalk.Fused)
 {
     public const int DefaultEf = 64;
 }
@@ -91,7 +94,7 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
                 throw new MmseArtifactException(Source.Index, $"holds {count} vectors but the catalog {Source.Catalog} has {catalog.Count} items; one row per item, in catalog order");
             return new ExactItemIndex(vectors, dim);
         }
-        return HnswItemIndex.Open(Source.Index, catalog, Source.Ef);
+        return HnswItemIndex.Open(Source.Index, catalog, Source.Ef, Source.Walk);
     }
 
     /// <summary>The built-in <c>hashing</c> / <c>hashing:dim=N</c> encoder, or a trained model file.</summary>

@@ -12,7 +12,7 @@ namespace Mmse.Server;
 public sealed class ServerMetrics
 {
     /// <summary>Histogram bucket upper bounds in seconds (Prometheus' "le").</summary>
-    public static readonly double[] Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    public static readonly double[] Buckets = [0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly ConcurrentDictionary<(string Route, int Status), Counter> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);

@@ -823,6 +823,13 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         heap.Clear();
         if (!all)
         {
+            // The candidates' float vectors are scattered over the whole table (a cache miss or
+            // four each): request them all first, so the misses overlap instead of queueing.
+            foreach (var p in candidates)
+            {
+                if ((uint)p < (uint)count)
+                    VectorKernels.Prefetch(vectors + (long)p * dim, dim * sizeof(float));
+            }
             foreach (var p in candidates)
                 PushFused(vectors, count, dim, heads, headCount, beta, k, filter, deleted, heap, z, p);
         }

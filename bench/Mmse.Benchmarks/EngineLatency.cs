@@ -6,13 +6,14 @@ using Mmse.Serving;
 namespace Mmse.Benchmarks;
 
 /// <summary>
-/// `engine-latency MODEL INDEX CATALOG QUERIES [ef,...] [k] [passes] [EXACT.fvecs] [fused|per-head|both]`: the serving engine of
+/// `engine-latency MODEL INDEX CATALOG QUERIES [ef,...] [k] [passes] [EXACT.fvecs|-] [fused|per-head|both] [FILTER]`: the serving engine of
 /// `mmse serve`, loaded the same way (<see cref="BuiltInEngineLoader"/>), timed in-process on one
 /// thread, query by query: encoding, the index search and both together, as p50/p90/p99/max.
 /// QUERIES is the load test's file (one URL-encoded query per line). This is the engine's share
 /// of a request's latency, without HTTP or queueing; the load test (bench/server/run.sh) has the rest.
 /// With EXACT (the catalog's item vectors, e.g. from `mmse embed`) it also reports recall@k of
-/// the served hits against exact post-fusion search over every item.
+/// the served hits against exact post-fusion search over every item. FILTER (clauses as the
+/// server takes them, ';'-separated, e.g. "category:Clothing;color:black") filters every query.
 /// </summary>
 internal static class EngineLatency
 {
@@ -20,7 +21,7 @@ internal static class EngineLatency
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: engine-latency MODEL INDEX CATALOG QUERIES [ef,...] [k] [passes] [EXACT.fvecs or -] [fused|per-head|both]");
+            Console.Error.WriteLine("usage: engine-latency MODEL INDEX CATALOG QUERIES [ef,...] [k] [passes] [EXACT.fvecs or -] [fused|per-head|both] [FILTER]");
             return 2;
         }
         var efs = args.Length > 4 ? args[4].Split(',').Select(e => int.Parse(e, CultureInfo.InvariantCulture)).ToArray() : [EngineSource.DefaultEf];
@@ -28,6 +29,7 @@ internal static class EngineLatency
         var passes = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : 3;
         var exactPath = args.Length > 7 && args[7] != "-" ? args[7] : null;
         var walk = args.Length > 8 ? args[8] : "both";
+        var clauses = args.Length > 9 ? args[9].Split(';', StringSplitOptions.RemoveEmptyEntries) : null;
         MultiHeadWalk[] walks = walk switch
         {
             "fused" => [MultiHeadWalk.Fused],
@@ -41,7 +43,8 @@ internal static class EngineLatency
         if (exactPath is not null)
         {
             using var exact = new BuiltInEngineLoader(new EngineSource(args[0], exactPath, args[2])).Load(CancellationToken.None);
-            var exactHits = queries.Select(q => exact.SearchItems(q, k, null)).ToArray();
+            var exactFilter = clauses is null ? null : exact.Validate("x", k, clauses).Filter;
+            var exactHits = queries.Select(q => exact.SearchItems(q, k, exactFilter)).ToArray();
             truth = [.. exactHits.Select(h => h.Items.ToArray())];
             kthScore = [.. exactHits.Select(h => h.Count == 0 ? float.NegativeInfinity : h.Scores[^1])];
             Console.WriteLine($"exact post-fusion top {k} of {queries.Length} queries from {exactPath}");
@@ -52,6 +55,9 @@ internal static class EngineLatency
             using var engine = new BuiltInEngineLoader(new EngineSource(args[0], args[1], args[2], ef, w)).Load(CancellationToken.None);
             Console.WriteLine($"ef {ef}, walk {w}: loaded {engine.Index.Count} items, {engine.Encoder.Heads} heads x {engine.Encoder.Dim} in {clock.Elapsed.TotalSeconds:F1} s");
             var heads = new float[engine.Encoder.Heads * engine.Encoder.Dim];
+            var filter = clauses is null ? null : engine.Validate("x", k, clauses).Filter;
+            if (filter is not null)
+                Console.WriteLine($"  filter {string.Join(" AND ", clauses!)}: {Enumerable.Range(0, engine.Catalog.Count).Count(filter.Allows)} items");
             var encode = new List<double>();
             var search = new List<double>();
             var total = new List<double>();
@@ -65,7 +71,7 @@ internal static class EngineLatency
                     var t0 = Stopwatch.GetTimestamp();
                     engine.Encoder.EncodeQuery(q, heads);
                     var t1 = Stopwatch.GetTimestamp();
-                    var found = engine.Index.Search(heads, engine.Encoder.Heads, engine.Encoder.Beta, k, null);
+                    var found = engine.Index.Search(heads, engine.Encoder.Heads, engine.Encoder.Beta, k, filter);
                     var t2 = Stopwatch.GetTimestamp();
                     hits += found.Count;
                     if (pass == 0 && truth is not null)

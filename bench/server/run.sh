@@ -4,7 +4,7 @@
 #   env: DURATION (s, default 20), CONNECTIONS (saturation run, default 32), PORT (default 18080),
 #        MODEL (default hashing), INDEX (default exact; the HNSW index file once it exists),
 #        CATALOG (use this catalog instead of generating one; then ITEMS is ignored),
-#        EF (HNSW candidate list per head, passed as --ef; default: serve's),
+#        EF (HNSW candidate list per head, passed as --ef; default: serve's), WALK (--walk),
 #        PACED_CONNECTIONS (connections of the paced runs, default 10: at most 1,000 requests/s),
 #        QUERIES (a file of URL-encoded queries, one per line, e.g. from a test log with
 #        bench/server/log-queries.py; default: the generator's 1,000 queries),
@@ -67,7 +67,7 @@ for size in "${sizes[@]}"; do
       mv "$catalog.tmp" "$catalog"
     fi
   fi
-  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" ${EF:+--ef "$EF"} --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
+  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$root/mmse" serve --model "$model" --index "$index" --catalog "$catalog" ${EF:+--ef "$EF"} ${WALK:+--walk "$WALK"} --urls "http://127.0.0.1:$port" --quiet > "$work/serve.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -163,6 +163,7 @@ public static class ExperimentRunner
                 PerRequest = evaluation.PerRequest,
                 RecallOrderCurve = evaluation.RecallOrderCurve,
                 TruthMetrics = evaluation.TruthMetrics,
+                TruthPerRequest = evaluation.TruthPerRequest,
                 TrainSeconds = trained?.TrainSeconds,
                 TrainRequestsPerSecond = trained?.RequestsPerSecond,
                 Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall) { RankingActiveShare = e.RankingActiveShare })],

@@ -86,6 +86,7 @@ internal sealed class ExperimentCommand : Command
             Train = train,
             Threads = train.Threads,
             RandomizationRounds = rounds,
+            Segments = segments,
         };
         if (variants is not null)
             options = options with { Variants = variants };

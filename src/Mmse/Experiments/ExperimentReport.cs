@@ -45,6 +45,9 @@ public sealed class VariantResult
 
     /// <summary>Mechanism measures of a trained variant (heads, fused scores); null for untrained rankers.</summary>
     public ModelDiagnostics? Diagnostics { get; init; }
+
+    /// <summary>The same measures over each query segment's requests, when the experiment had segments; null otherwise.</summary>
+    public IReadOnlyDictionary<string, ModelDiagnostics>? SegmentDiagnostics { get; init; }
 }
 
 /// <summary>

@@ -11,8 +11,10 @@ namespace Mmse.Experiments;
 /// <param name="Truth">Metrics against the known truth, when the experiment had it.</param>
 /// <param name="Tests">Per metric of <see cref="SegmentReport.TestedMetrics"/>: the paired test against the reference within the segment (empty for the reference).</param>
 /// <param name="TruthTests">The same against the truth.</param>
+/// <param name="Diagnostics">The variant's diagnostics over the segment's requests (trained variants only).</param>
 public sealed record SegmentResult(string Segment, string Variant, SegmentMetrics Test, SegmentMetrics? Truth,
-    IReadOnlyDictionary<string, PairedComparison> Tests, IReadOnlyDictionary<string, PairedComparison> TruthTests);
+    IReadOnlyDictionary<string, PairedComparison> Tests, IReadOnlyDictionary<string, PairedComparison> TruthTests,
+    ModelDiagnostics? Diagnostics = null);
 
 /// <summary>
 /// Metrics per query segment (<see cref="QuerySegments"/>): for every segment and variant the
@@ -62,7 +64,7 @@ public static class SegmentReport
                         }
                     }
                 }
-                rows.Add(new SegmentResult(name, v.Name, test[s], truth?[s], tests, truthTests));
+                rows.Add(new SegmentResult(name, v.Name, test[s], truth?[s], tests, truthTests, v.SegmentDiagnostics?.GetValueOrDefault(name)));
             }
         }
         return rows;
@@ -100,6 +102,16 @@ public static class SegmentReport
             md.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
         md.AppendLine();
+        if (rows.Any(r => r.Diagnostics is not null))
+        {
+            md.AppendLine("### Diagnostics per segment").AppendLine();
+            md.AppendLine("The diagnostics of the trained variants (docs/experiments.md, \"Diagnostics\") over each segment's requests: whether a second head wins part of a query's top 10 where the query names several intents.").AppendLine();
+            md.AppendLine("| segment | variant | " + string.Join(" | ", ModelDiagnostics.Names) + " |");
+            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", ModelDiagnostics.Names.Count + 2)));
+            foreach (var r in rows.Where(r => r.Diagnostics is not null))
+                md.AppendLine($"| {r.Segment} | {r.Variant} | " + string.Join(" | ", r.Diagnostics!.Values.Select(x => double.IsNaN(x) ? "–" : x.ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+            md.AppendLine();
+        }
         return md.ToString();
     }
 
@@ -121,6 +133,9 @@ public static class SegmentReport
                     ["truth_metrics"] = r.Truth?.Metrics.ToDictionary(p => p.Key, p => Round(p.Value)),
                     ["p_values_vs_reference"] = r.Tests.Count == 0 ? null : r.Tests.ToDictionary(p => p.Key, p => Round(p.Value.PValue)),
                     ["truth_p_values_vs_reference"] = r.TruthTests.Count == 0 ? null : r.TruthTests.ToDictionary(p => p.Key, p => Round(p.Value.PValue)),
+                    ["diagnostics"] = r.Diagnostics is { } diag
+                        ? ModelDiagnostics.Names.Zip(diag.Values).Where(p => double.IsFinite(p.Second)).ToDictionary(p => p.First, p => Round(p.Second))
+                        : null,
                 }),
             };
         }

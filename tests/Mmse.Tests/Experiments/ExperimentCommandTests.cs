@@ -86,6 +86,11 @@ public class ExperimentCommandTests
         var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Contains("## Per segment", report, StringComparison.Ordinal);
         Assert.Contains("| broad/department | ", report, StringComparison.Ordinal);
+        Assert.Contains("### Diagnostics per segment", report, StringComparison.Ordinal);
+        // Diagnostics per segment for the trained variants only; a K = 2 model has a head cosine there.
+        Assert.InRange(broad.GetProperty("mmse").GetProperty("diagnostics").GetProperty("head_cos").GetDouble(), -1.0, 1.0);
+        Assert.False(broad.GetProperty("two-tower").GetProperty("diagnostics").TryGetProperty("head_cos", out _));
+        Assert.Equal(JsonValueKind.Null, broad.GetProperty("bm25").GetProperty("diagnostics").ValueKind);
 
         var bad = dir.Write("bad.jsonl", [.. labels.Select((l, i) => i == 2 ? "{\"segment\": 7}" : $"{{\"segment\":\"{l}\"}}")]);
         var refused = CliRunner.Run([.. common, "--out", dir.File("bad-report"), "--segments", bad]);

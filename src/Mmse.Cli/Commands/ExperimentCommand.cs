@@ -12,7 +12,8 @@ internal sealed class ExperimentCommand : Command
 
     public override string Help => $"""
         Usage: mmse experiment --catalog FILE --train FILE --test FILE --out DIR [--valid FILE] [--truth FILE]
-                               [--variants LIST] [--config FILE.json] [--rounds N] [any training setting]
+                               [--variants LIST] [--config FILE.json] [--rounds N] [--segments FILE]
+                               [any training setting]
 
         Trains every listed variant on the same training requests with the same settings, evaluates
         each on the same test requests with exact search over the whole catalog (DESIGN §8), and
@@ -20,7 +21,10 @@ internal sealed class ExperimentCommand : Command
         p-value of a paired randomisation test, training time and requests/s), DIR/results.json and
         SVG plots (recall@K for K = 1..1000, training loss and validation recall per epoch). With
         --truth (the synthetic marketplace's truth.jsonl, aligned line by line with --test) the
-        report adds every metric against the known truth.
+        report adds every metric against the known truth. With --segments (a JSONL file with a string
+        field "segment" per line, aligned line by line with --test, such as the synthetic
+        marketplace's intents.jsonl) the report adds a table per query segment: requests,
+        recall_order@100, ndcg@10 and mrr_order per variant with the paired test within the segment.
 
         Options:
           --catalog FILE   the catalog                                                (required)
@@ -29,6 +33,7 @@ internal sealed class ExperimentCommand : Command
           --out DIR        where the report goes                                      (required)
           --valid FILE     validation log (default: a held-out share of --train)
           --truth FILE     known-truth judgments aligned with --test
+          --segments FILE  a "segment" label per --test request (JSONL, line by line): per-segment rows
           --variants LIST  comma-separated, default all: {string.Join(",", ExperimentVariants.All.Select(v => v.Name))}
           --rounds N       rounds of the randomisation test                           (default 10000)
           --config FILE    JSON training settings (as for mmse train)
@@ -37,6 +42,7 @@ internal sealed class ExperimentCommand : Command
 
         Examples:
           mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --valid m/valid.jsonl --test m/test.jsonl --truth m/truth.jsonl --out report
+          mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --test m/test.jsonl --truth m/truth.jsonl --segments m/intents.jsonl --out seg --variants mmse,two-tower
           mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --test m/test.jsonl --out quick --variants mmse,two-tower,bm25 --epochs 2
         """;
 
@@ -48,6 +54,7 @@ internal sealed class ExperimentCommand : Command
         var outDir = args.Required("--out");
         var validPath = args.Option("--valid");
         var truthPath = args.Option("--truth");
+        var segmentsPath = args.Option("--segments");
         var variants = args.Option("--variants")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var rounds = args.Int("--rounds", 10_000, 100, 1_000_000);
         var skipBad = args.Flag("--skip-bad");
@@ -70,6 +77,8 @@ internal sealed class ExperimentCommand : Command
         var validLog = validPath is null ? null : DataLoading.LoadLog(validPath, catalog, readOptions, problems, context);
         var testLog = DataLoading.LoadLog(testPath, catalog, readOptions, problems, context);
         var truthLog = truthPath is null ? null : DataLoading.LoadLog(truthPath, catalog, readOptions, problems, context);
+        // Read before training, so a bad segments file fails in a second, not after an hour.
+        var segments = segmentsPath is null ? null : Mmse.Evaluation.QuerySegments.Read(segmentsPath, testLog.Count);
 
         var options = new ExperimentOptions
         {
@@ -77,6 +86,7 @@ internal sealed class ExperimentCommand : Command
             Train = train,
             Threads = train.Threads,
             RandomizationRounds = rounds,
+            Segments = segments,
         };
         if (variants is not null)
             options = options with { Variants = variants };
@@ -87,7 +97,7 @@ internal sealed class ExperimentCommand : Command
                 $"training: {train.Epochs} epochs at most, batch {train.BatchSize}, lr {train.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {train.Seed}; retrieval: exact search over the whole catalog",
                 $"machine: {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC",
             ],
-            rounds);
+            rounds, segments);
         ExperimentTable.Print(context.Out, outcome.Results, ExperimentVariants.Reference, Math.Min(rounds, 2000));
         context.Out.WriteLine($"report: {Path.Combine(outDir, "report.md")}");
         return ExitCodes.Ok;

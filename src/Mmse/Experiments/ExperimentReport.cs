@@ -33,6 +33,9 @@ public sealed class VariantResult
     /// <summary>Metrics against the known truth (synthetic data), when given.</summary>
     public IReadOnlyDictionary<string, double>? TruthMetrics { get; init; }
 
+    /// <summary>Per-request values against the known truth, aligned with <see cref="PerRequest"/>; null without truth.</summary>
+    public double[][]? TruthPerRequest { get; init; }
+
     /// <summary>Training time (steps only); null for untrained baselines such as BM25.</summary>
     public double? TrainSeconds { get; init; }
 
@@ -42,6 +45,9 @@ public sealed class VariantResult
 
     /// <summary>Mechanism measures of a trained variant (heads, fused scores); null for untrained rankers.</summary>
     public ModelDiagnostics? Diagnostics { get; init; }
+
+    /// <summary>The same measures over each query segment's requests, when the experiment had segments; null otherwise.</summary>
+    public IReadOnlyDictionary<string, ModelDiagnostics>? SegmentDiagnostics { get; init; }
 }
 
 /// <summary>
@@ -55,12 +61,13 @@ public static class ExperimentReport
     public static IReadOnlyList<string> TableMetrics => RetrievalMetrics.Names;
 
     public static void Write(string directory, IReadOnlyList<VariantResult> variants, string reference, string title,
-        IReadOnlyList<string> notes, int randomizationRounds = 10_000)
+        IReadOnlyList<string> notes, int randomizationRounds = 10_000, QuerySegments? segments = null)
     {
         ArgumentNullException.ThrowIfNull(variants);
         Directory.CreateDirectory(directory);
         var baseline = variants.FirstOrDefault(v => v.Name == reference) ?? variants[0];
         var tests = Compare(variants, baseline, randomizationRounds);
+        var segmentRows = segments is null ? null : SegmentReport.Compute(variants, baseline.Name, segments, randomizationRounds);
 
         WriteAtomically(Path.Combine(directory, "recall_at_k.svg"), RecallPlot(variants, baseline.Name));
         var trained = variants.Where(v => v.Epochs.Count > 0).ToList();
@@ -69,8 +76,8 @@ public static class ExperimentReport
             WriteAtomically(Path.Combine(directory, "training_loss.svg"), EpochPlot(trained, baseline.Name, "Training loss per epoch", "training loss (L_ret + λ·L_rank)", e => e.Loss));
             WriteAtomically(Path.Combine(directory, "valid_recall.svg"), EpochPlot(trained, baseline.Name, "Validation recall_order@100 per epoch", "validation recall_order@100", e => e.ValidRecallOrder100));
         }
-        WriteAtomically(Path.Combine(directory, "results.json"), Json(variants, baseline.Name, tests));
-        WriteAtomically(Path.Combine(directory, "report.md"), Markdown(variants, baseline.Name, tests, title, notes, trained.Count > 0, randomizationRounds));
+        WriteAtomically(Path.Combine(directory, "results.json"), Json(variants, baseline.Name, tests, segmentRows));
+        WriteAtomically(Path.Combine(directory, "report.md"), Markdown(variants, baseline.Name, tests, title, notes, trained.Count > 0, randomizationRounds, segmentRows));
     }
 
     /// <summary>Paired tests of every variant against the reference, per metric.</summary>
@@ -98,7 +105,8 @@ public static class ExperimentReport
     }
 
     private static string Markdown(IReadOnlyList<VariantResult> variants, string reference,
-        Dictionary<string, Dictionary<string, PairedComparison>> tests, string title, IReadOnlyList<string> notes, bool hasEpochPlots, int rounds)
+        Dictionary<string, Dictionary<string, PairedComparison>> tests, string title, IReadOnlyList<string> notes, bool hasEpochPlots, int rounds,
+        IReadOnlyList<SegmentResult>? segmentRows)
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# {title}").AppendLine();
@@ -146,6 +154,9 @@ public static class ExperimentReport
             md.AppendLine();
         }
 
+        if (segmentRows is not null)
+            md.Append(SegmentReport.Markdown(segmentRows, reference, rounds));
+
         if (variants.Any(v => v.Diagnostics is not null))
         {
             md.AppendLine("## Diagnostics").AppendLine();
@@ -172,7 +183,7 @@ public static class ExperimentReport
     }
 
     private static string Json(IReadOnlyList<VariantResult> variants, string reference,
-        Dictionary<string, Dictionary<string, PairedComparison>> tests)
+        Dictionary<string, Dictionary<string, PairedComparison>> tests, IReadOnlyList<SegmentResult>? segmentRows)
     {
         var document = new Dictionary<string, object?>
         {
@@ -199,6 +210,8 @@ public static class ExperimentReport
                 }).ToList(),
             }),
         };
+        if (segmentRows is not null)
+            document["segments"] = SegmentReport.Json(segmentRows);
         return JsonSerializer.Serialize(document, s_json) + "\n";
     }
 

@@ -68,6 +68,9 @@ public sealed record ExperimentOptions
 
     /// <summary>0 for all cores.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Optional query segments of the test requests: trained variants then also get their diagnostics per segment. Default none.</summary>
+    public QuerySegments? Segments { get; init; }
 }
 
 /// <summary>What an experiment produced: the per-variant results and the trained reference model.</summary>
@@ -118,7 +121,8 @@ public static class ExperimentRunner
             var ranked = hits.Select(h => h.Items).ToArray();
             var qps = queries.Length / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             var diagnostics = ModelDiagnostics.Compute(trained.Model, itemVectors, heads, test, ranked);
-            var evaluation = Record(variant.Name, ranked, qps, trained, diagnostics);
+            var segmentDiagnostics = options.Segments is null ? null : DiagnosticsPerSegment(trained.Model, itemVectors, heads, test, ranked, options.Segments);
+            var evaluation = Record(variant.Name, ranked, qps, trained, diagnostics, segmentDiagnostics);
             progress.Line($"[{variant.Name}] recall_order@100 {evaluation.Metrics["recall_order@100"]:F4}, ndcg@10 {evaluation.Metrics["ndcg@10"]:F4}, " +
                 $"{trained.TrainSeconds:F0} s training at {trained.RequestsPerSecond:N0} requests/s, eval {qps:N0} queries/s");
             if (variant.Name == ExperimentVariants.Reference) reference = trained.Model;
@@ -150,7 +154,8 @@ public static class ExperimentRunner
         return new ExperimentOutcome(results, reference, bm25, rankings);
 
         // Scores one variant's rankings and records its row; untrained rankers (BM25, the hybrid) have no training columns.
-        RankingEvaluation Record(string name, int[][] ranked, double queriesPerSecond, TrainResult? trained, ModelDiagnostics? diagnostics = null)
+        RankingEvaluation Record(string name, int[][] ranked, double queriesPerSecond, TrainResult? trained, ModelDiagnostics? diagnostics = null,
+            IReadOnlyDictionary<string, ModelDiagnostics>? segmentDiagnostics = null)
         {
             var variant = ExperimentVariants.Get(name);
             rankings[name] = ranked;
@@ -163,12 +168,36 @@ public static class ExperimentRunner
                 PerRequest = evaluation.PerRequest,
                 RecallOrderCurve = evaluation.RecallOrderCurve,
                 TruthMetrics = evaluation.TruthMetrics,
+                TruthPerRequest = evaluation.TruthPerRequest,
                 TrainSeconds = trained?.TrainSeconds,
                 TrainRequestsPerSecond = trained?.RequestsPerSecond,
                 Epochs = trained is null ? [] : [.. trained.Epochs.Select(e => new EpochRecord(e.Epoch, e.TotalLoss, e.RetrievalLoss, e.RankingLoss, e.ValidRecall) { RankingActiveShare = e.RankingActiveShare })],
                 Diagnostics = diagnostics,
+                SegmentDiagnostics = segmentDiagnostics,
             });
             return evaluation;
+        }
+
+        static Dictionary<string, ModelDiagnostics> DiagnosticsPerSegment(MmseModel model, float[] items, float[] heads, SearchLog test,
+            int[][] ranked, QuerySegments segments)
+        {
+            if (segments.Count != test.Count)
+                throw new MmseInputException($"the segments file has {segments.Count:N0} lines but the test log has {test.Count:N0} requests");
+            var kd = model.Heads * model.Dim;
+            var result = new Dictionary<string, ModelDiagnostics>(StringComparer.Ordinal);
+            foreach (var name in segments.Names)
+            {
+                var members = segments.Members(name);
+                var subsetHeads = new float[members.Length * kd];
+                var subsetRanked = new int[members.Length][];
+                for (var i = 0; i < members.Length; i++)
+                {
+                    heads.AsSpan(members[i] * kd, kd).CopyTo(subsetHeads.AsSpan(i * kd, kd));
+                    subsetRanked[i] = ranked[members[i]];
+                }
+                result[name] = ModelDiagnostics.Compute(model, items, subsetHeads, test.Subset(members), subsetRanked);
+            }
+            return result;
         }
 
         void AddUntrained(string name, int[][] ranked, double queriesPerSecond)

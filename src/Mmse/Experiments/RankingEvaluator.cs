@@ -9,7 +9,11 @@ public sealed record RankingEvaluation(
     double[][] PerRequest,
     double[] RecallOrderCurve,
     IReadOnlyDictionary<string, double>? TruthMetrics,
-    double QueriesPerSecond);
+    double QueriesPerSecond)
+{
+    /// <summary>Per-request values against the known truth ([requests][RetrievalMetrics.Count]), when a truth log was given.</summary>
+    public double[][]? TruthPerRequest { get; init; }
+}
 
 /// <summary>
 /// Scores any ranking function (an embedding model with exact search, BM25, a hybrid) with the
@@ -88,6 +92,9 @@ public static class RankingEvaluator
             foreach (var t in truthPerRequest) truthAcc.Add(t);
             truthMetrics = truthAcc.Averages();
         }
-        return new RankingEvaluation(acc.Averages(), perRequest, curve.Values(), truthMetrics, test.Count / Math.Max(seconds, 1e-9));
+        return new RankingEvaluation(acc.Averages(), perRequest, curve.Values(), truthMetrics, test.Count / Math.Max(seconds, 1e-9))
+        {
+            TruthPerRequest = truthPerRequest,
+        };
     }
 }

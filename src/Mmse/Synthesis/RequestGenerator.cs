@@ -251,7 +251,7 @@ internal sealed class RequestGenerator(RequestModel model)
         if (split == Test)
         {
             WriteTruth(intent, query, userName, time, output);
-            WriteIntent(intent, query, output.Intents);
+            WriteIntent(intent, kind, query, output.Intents);
         }
     }
 
@@ -260,6 +260,16 @@ internal sealed class RequestGenerator(RequestModel model)
         _world.Models[model] == model && _world.Types[model] == type ? model : throw new InvalidOperationException($"model {model} has no item of type {type}");
 
     private enum QueryKind { Normal, BrandOnly, Model, Ambiguous, Department }
+
+    /// <summary>The query segment written to intents.jsonl (docs/synthetic-data.md, "Query segments").</summary>
+    private static string Segment(QueryKind kind, in SynthIntent intent) => kind switch
+    {
+        QueryKind.Ambiguous => SynthSegments.BroadWord,
+        QueryKind.Department => SynthSegments.BroadDepartment,
+        QueryKind.BrandOnly => SynthSegments.BrandOnly,
+        QueryKind.Model => SynthSegments.Model,
+        _ => intent.Constraints > 0 ? SynthSegments.Specific : SynthSegments.Plain,
+    };
 
     /// <summary>Draws for a type that has an ambiguous word before an ambiguous query falls back to a normal one.</summary>
     private const int AmbiguousDraws = 32;
@@ -624,13 +634,14 @@ internal sealed class RequestGenerator(RequestModel model)
     }
 
     /// <summary>The latent intent of a test request, so a user (or a test) can check any grade.</summary>
-    private void WriteIntent(in SynthIntent intent, string query, JsonlBuffer buffer)
+    private void WriteIntent(in SynthIntent intent, QueryKind kind, string query, JsonlBuffer buffer)
     {
         var taxonomy = _world.Taxonomy;
         _json ??= new Utf8JsonWriter(_jsonBytes, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         _json.Reset(_jsonBytes);
         _json.WriteStartObject();
         _json.WriteString("query", query);
+        _json.WriteString("segment", Segment(kind, intent));
         _json.WriteString("type", taxonomy.Types[intent.Type].Name);
         if (intent.Brand >= 0) _json.WriteString("brand", _world.BrandList[intent.Brand].Name);
         if (intent.Kind1 >= 0 || intent.Kind2 >= 0)

@@ -38,3 +38,31 @@ public static class SynthGrades
         && (float.IsNaN(intent.MaxPrice) || item.Price <= intent.MaxPrice)
         && (intent.Model < 0 || item.Model == intent.Model);
 }
+
+/// <summary>
+/// The kind of query a test request's intent was rendered as: the <c>segment</c> field of
+/// intents.jsonl, which <c>mmse experiment --segments</c> and <c>mmse eval --segments</c> read.
+/// </summary>
+public static class SynthSegments
+{
+    /// <summary>One word shared by several product families ("mouse", "cover"); the shopper wants one type.</summary>
+    public const string BroadWord = "broad/word";
+
+    /// <summary>A department word ("shoes", "kitchen"); the shopper wants one type of the department.</summary>
+    public const string BroadDepartment = "broad/department";
+
+    /// <summary>Just a brand name.</summary>
+    public const string BrandOnly = "brand-only";
+
+    /// <summary>One product's model number.</summary>
+    public const string Model = "model";
+
+    /// <summary>A rendered type with at least one stated constraint (brand, attribute, price ceiling).</summary>
+    public const string Specific = "specific";
+
+    /// <summary>A rendered type with no constraint ("running sneakers").</summary>
+    public const string Plain = "plain";
+
+    /// <summary>Every segment label the generator writes.</summary>
+    public static IReadOnlyList<string> All { get; } = [BroadWord, BroadDepartment, BrandOnly, Model, Specific, Plain];
+}

@@ -91,6 +91,8 @@ public static class Settings
         T("merge-same-query", SettingKind.Bool, "merge requests with the same normalised query", (t, v) => t with { MergeSameQuery = B(v, "merge-same-query") }),
         T("no-catalog-stage", SettingKind.Bool, "turn off the catalog stage pseudo-requests", (t, v) => t with { CatalogStage = !B(v, "no-catalog-stage") }),
         T("catalog-stage-factor", SettingKind.Float, "pseudo-requests per usable request (default 2)", (t, v) => t with { CatalogStageFactor = F(v, "catalog-stage-factor") }),
+        T("beta-start", SettingKind.Float, "anneal beta from this value to --beta over the first epochs, 0 = off (default 0)", (t, v) => t with { BetaStart = F(v, "beta-start") }),
+        T("beta-anneal-epochs", SettingKind.Float, "epochs over which --beta-start decays to --beta (default 1)", (t, v) => t with { BetaAnnealEpochs = F(v, "beta-anneal-epochs") }),
         T("hinge-margin", SettingKind.Float, "dpsr hinge margin (default 0.1)", (t, v) => t with { HingeMargin = F(v, "hinge-margin") }),
         T("threshold-positive", SettingKind.Float, "amazon3: positives above (default 0.9)", (t, v) => t with { ThresholdPositive = F(v, "threshold-positive") }),
         T("threshold-exposed", SettingKind.Float, "amazon3: exposed below (default 0.55)", (t, v) => t with { ThresholdExposed = F(v, "threshold-exposed") }),

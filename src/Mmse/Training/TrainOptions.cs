@@ -122,6 +122,32 @@ public sealed record TrainOptions
     /// <summary>Pseudo-requests per epoch as a multiple of the usable log requests (at most the catalog size). Default 2.</summary>
     public float CatalogStageFactor { get; init; } = 2f;
 
+    /// <summary>
+    /// Beta annealing: when positive, the post-fusion temperature starts at this value and decays
+    /// geometrically to the model's beta over the first <see cref="BetaAnnealEpochs"/> epochs (so a
+    /// losing head keeps a real share of the weight and of the gradient early in training), then
+    /// stays at the model's beta. Default 0 = off: the model's beta throughout (today's behaviour).
+    /// </summary>
+    public float BetaStart { get; init; }
+
+    /// <summary>Epochs over which <see cref="BetaStart"/> decays to the model's beta. Default 1.</summary>
+    public float BetaAnnealEpochs { get; init; } = 1f;
+
+    /// <summary>
+    /// The fusion temperature at optimiser step <paramref name="step"/> (0-based) of a run with
+    /// <paramref name="stepsPerEpoch"/> steps per epoch: <paramref name="beta"/> without annealing,
+    /// else BetaStart × (beta / BetaStart)^(step / (BetaAnnealEpochs × stepsPerEpoch)) until that
+    /// point and <paramref name="beta"/> after it.
+    /// </summary>
+    public float FusionBetaAt(long step, long stepsPerEpoch, float beta)
+    {
+        if (BetaStart <= 0 || BetaStart == beta) return beta;
+        var span = BetaAnnealEpochs * Math.Max(1, stepsPerEpoch);
+        if (step >= span) return beta;
+        var t = Math.Max(0, step) / span;
+        return (float)(BetaStart * Math.Pow(beta / (double)BetaStart, t));
+    }
+
     /// <summary>dpsr hinge margin. Default 0.1.</summary>
     public float HingeMargin { get; init; } = 0.1f;
 
@@ -196,6 +222,8 @@ public sealed record TrainOptions
         Check(ValidShare is >= 0 and < 1, $"'valid-share':{ValidShare} must be in [0, 1)");
         Check(WarmupSteps >= 0, $"'warmup':{WarmupSteps} must be >= 0");
         Check(ClipNorm >= 0, $"'clip':{ClipNorm} must be >= 0");
+        Check(BetaStart >= 0 && float.IsFinite(BetaStart), $"'beta-start':{BetaStart} must be 0 (off) or positive");
+        Check(BetaAnnealEpochs > 0 && float.IsFinite(BetaAnnealEpochs), $"'beta-anneal-epochs':{BetaAnnealEpochs} must be positive");
         Check(CatalogStageFactor >= 0, $"'catalog-stage-factor':{CatalogStageFactor} must be >= 0");
         Check(!(NoRanking && NoRetrieval), "'no-ranking' and 'no-retrieval' together leave no loss to train");
     }

@@ -138,6 +138,7 @@ public static class Trainer
         var stoppedEarly = false;
         var sampler = new BatchSampler(catalog, mined, queryOffsets, queryTokens, popularity, to, tokenizer);
         var totalRequests = (long)perEpoch * to.Epochs;
+        var stepsPerEpoch = (perEpoch + to.BatchSize - 1) / to.BatchSize;
         progress.Start("training");
 
         for (var epoch = state.Epoch + 1; epoch <= to.Epochs; epoch++)
@@ -169,6 +170,7 @@ public static class Trainer
                 stepClock.Start();
                 var count = Math.Min(to.BatchSize, perEpoch - start);
                 sampler.Fill(batch, order.AsSpan(start, count), rng, scratch, spanTokens);
+                engine.FusionBeta = to.FusionBetaAt(optimizer.Step, stepsPerEpoch, mo.Beta);
                 var terms = engine.ForwardBackward(batch, grads);
                 optimizer.Apply(grads);
                 stepClock.Stop();

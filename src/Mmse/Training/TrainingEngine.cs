@@ -119,9 +119,28 @@ public sealed class TrainingEngine
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         _reference = reference;
         _threads = Math.Max(1, threads);
+        _beta = options.Beta;
     }
 
     public LossSettings Loss { get; }
+
+    /// <summary>
+    /// The post-fusion temperature the next forward uses; starts at the model's beta. The trainer
+    /// lowers it step by step when <see cref="TrainOptions.BetaStart"/> anneals it. The gradients
+    /// are those of the loss at this beta (beta is a constant of each step, not a parameter).
+    /// </summary>
+    public float FusionBeta
+    {
+        get => _beta;
+        set
+        {
+            if (!(value > 0) || !float.IsFinite(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "the fusion temperature must be positive");
+            _beta = value;
+        }
+    }
+
+    private float _beta;
 
     /// <summary>The fused scores of the last forward: [batch, slots].</summary>
     public ReadOnlySpan<float> Scores(TrainingBatch batch) => _s.AsSpan(0, batch.Count * batch.Slots);
@@ -194,7 +213,7 @@ public sealed class TrainingEngine
                 var w1 = _w.AsSpan((2 * b + 1) * n, n);
                 var srow = _s.AsSpan(b * n, n);
                 TensorPrimitives.Subtract(z1, z0, srow);           // srow = z1 - z0
-                TensorPrimitives.Multiply(srow, 1f / _o.Beta, w1);
+                TensorPrimitives.Multiply(srow, 1f / _beta, w1);
                 TensorPrimitives.Sigmoid(w1, w1);
                 TensorPrimitives.Subtract(1f, w1, w0);
                 TensorPrimitives.MultiplyAdd(srow, w1, z0, srow);  // s = z0 + w1 (z1 - z0)
@@ -211,7 +230,7 @@ public sealed class TrainingEngine
                 {
                     for (var k = 0; k < kq; k++)
                         zk[k] = _z[((b * kq) + k) * n + j];
-                    _s[b * n + j] = PostFusion.Fuse(zk, _o.Beta, wk);
+                    _s[b * n + j] = PostFusion.Fuse(zk, _beta, wk);
                     for (var k = 0; k < kq; k++)
                         _w[((b * kq) + k) * n + j] = wk[k];
                 }
@@ -250,7 +269,7 @@ public sealed class TrainingEngine
         }
         else
         {
-            var beta = _o.Beta;
+            var beta = _beta;
             for (var b = 0; b < bq; b++)
             {
                 for (var k = 0; k < kq; k++)

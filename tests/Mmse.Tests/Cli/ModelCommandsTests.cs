@@ -53,6 +53,25 @@ public class ModelCommandsTests
         Assert.True(doc.RootElement.GetProperty("requests").GetInt32() > 0);
         foreach (var name in Mmse.Evaluation.RetrievalMetrics.Names)
             Assert.True(doc.RootElement.GetProperty("metrics").TryGetProperty(name, out _), name);
+
+        // Per segment: one label per test request, line by line.
+        var requests = File.ReadAllLines(test).Length;
+        var segments = dir.Write("seg.jsonl", [.. Enumerable.Range(0, requests).Select(i => i % 3 == 0 ? "{\"segment\":\"b\"}" : "{\"segment\":\"a/x\"}")]);
+        var bySegment = CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--segments", segments, "--json", dir.File("seg.json"));
+        Assert.True(bySegment.ExitCode == 0, bySegment.Error);
+        Assert.Contains("a/x", bySegment.Out, StringComparison.Ordinal);
+        using var segDoc = JsonDocument.Parse(File.ReadAllText(dir.File("seg.json")));
+        var rows = segDoc.RootElement.GetProperty("segments");
+        Assert.Equal((requests + 2) / 3, rows.GetProperty("b").GetProperty("requests").GetInt32());
+        Assert.Equal(requests - ((requests + 2) / 3), rows.GetProperty("a").GetProperty("requests").GetInt32());
+        Assert.Equal(rows.GetProperty("a").GetProperty("metrics").GetProperty("ndcg@10").GetDouble(), rows.GetProperty("a/x").GetProperty("metrics").GetProperty("ndcg@10").GetDouble());
+        double Weighted(string metric) => new[] { "a", "b" }.Sum(n => rows.GetProperty(n).GetProperty("defined").GetProperty(metric).GetInt64() * rows.GetProperty(n).GetProperty("metrics").GetProperty(metric).GetDouble())
+            / new[] { "a", "b" }.Sum(n => rows.GetProperty(n).GetProperty("defined").GetProperty(metric).GetInt64());
+        Assert.Equal(doc.RootElement.GetProperty("metrics").GetProperty("ndcg@10").GetDouble(), Weighted("ndcg@10"), 9);
+        var badSegments = dir.Write("bad.jsonl", "{\"segment\":\"b\"}", "{\"label\":\"b\"}");
+        var refused = CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--segments", badSegments);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("bad.jsonl:2: field 'segment': missing", refused.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -51,6 +51,59 @@ public class ExperimentCommandTests
     }
 
     [Fact]
+    public void Segments_add_per_segment_rows_with_tests_within_the_segment_and_a_bad_file_is_refused_before_training()
+    {
+        using var dir = new TempDir();
+        var data = dir.File("m");
+        SyntheticMarketplace.Generate(new SynthOptions { Items = 1200, Requests = 2000, Days = 10, Seed = 4, Threads = 2, MaxTestRequests = 150, AmbiguousQueryRate = 0.2, DepartmentQueryRate = 0.1 }, data);
+        string[] common = ["experiment", "--catalog", Path.Combine(data, "catalog.jsonl"), "--train", Path.Combine(data, "train.jsonl"),
+            "--test", Path.Combine(data, "test.jsonl"), "--truth", Path.Combine(data, "truth.jsonl"),
+            "--epochs", "1", "--buckets", "4096", "--random-negatives", "32", "--rounds", "200", "--seed", "5", "--variants", "mmse,two-tower,bm25"];
+        var outDir = dir.File("report");
+        var result = CliRunner.Run([.. common, "--out", outDir, "--segments", Path.Combine(data, "intents.jsonl")]);
+        Assert.True(result.ExitCode == 0, result.Error);
+
+        var labels = File.ReadAllLines(Path.Combine(data, "intents.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("segment").GetString()!).ToList();
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        var root = json.RootElement;
+        var segments = root.GetProperty("segments");
+        Assert.Equal(labels.Count(l => l.StartsWith("broad/", StringComparison.Ordinal)), segments.GetProperty("broad").GetProperty("requests").GetInt32());
+        Assert.Equal(labels.Count(l => l == "plain"), segments.GetProperty("plain").GetProperty("requests").GetInt32());
+        // The per-segment values recombine into the overall ones: requests with an order, weighted by segment.
+        double weighted = 0;
+        long withOrder = 0;
+        foreach (var leaf in segments.EnumerateObject().Where(p => p.Name != "broad"))
+        {
+            var n = leaf.Value.GetProperty("requests_with_order").GetInt64();
+            weighted += n * leaf.Value.GetProperty("variants").GetProperty("two-tower").GetProperty("metrics").GetProperty("recall_order@100").GetDouble();
+            withOrder += n;
+        }
+        Assert.Equal(root.GetProperty("variants").GetProperty("two-tower").GetProperty("metrics").GetProperty("recall_order@100").GetDouble(), weighted / withOrder, 4);
+        var broad = segments.GetProperty("broad").GetProperty("variants");
+        Assert.Equal(JsonValueKind.Null, broad.GetProperty("mmse").GetProperty("p_values_vs_reference").ValueKind);
+        Assert.InRange(broad.GetProperty("bm25").GetProperty("p_values_vs_reference").GetProperty("ndcg@10").GetDouble(), 1.0 / 201, 1.0);
+        Assert.InRange(broad.GetProperty("two-tower").GetProperty("truth_metrics").GetProperty("recall_order@100").GetDouble(), 0.0, 1.0);
+        var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("## Per segment", report, StringComparison.Ordinal);
+        Assert.Contains("| broad/department | ", report, StringComparison.Ordinal);
+        Assert.Contains("### Diagnostics per segment", report, StringComparison.Ordinal);
+        // Diagnostics per segment for the trained variants only; a K = 2 model has a head cosine there.
+        Assert.InRange(broad.GetProperty("mmse").GetProperty("diagnostics").GetProperty("head_cos").GetDouble(), -1.0, 1.0);
+        Assert.False(broad.GetProperty("two-tower").GetProperty("diagnostics").TryGetProperty("head_cos", out _));
+        Assert.Equal(JsonValueKind.Null, broad.GetProperty("bm25").GetProperty("diagnostics").ValueKind);
+
+        var bad = dir.Write("bad.jsonl", [.. labels.Select((l, i) => i == 2 ? "{\"segment\": 7}" : $"{{\"segment\":\"{l}\"}}")]);
+        var refused = CliRunner.Run([.. common, "--out", dir.File("bad-report"), "--segments", bad]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"{bad}:3: field 'segment': must be a string", refused.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("bad-report")));
+        var short_ = dir.Write("short.jsonl", "{\"segment\":\"plain\"}");
+        var mismatch = CliRunner.Run([.. common, "--out", dir.File("bad-report"), "--segments", short_]);
+        Assert.Equal(2, mismatch.ExitCode);
+        Assert.Contains("1 lines but the test log has", mismatch.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_variant_is_a_usage_error()
     {
         var result = CliRunner.Run("experiment", "--catalog", "c", "--train", "t", "--test", "s", "--out", "o", "--variants", "mmse,bogus");

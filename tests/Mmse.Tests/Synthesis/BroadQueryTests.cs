@@ -58,6 +58,57 @@ public class BroadQueryTests
     }
 
     [Fact]
+    public void Every_test_intent_carries_the_segment_of_its_query_kind()
+    {
+        using var dir = new TempDir();
+        var options = s_small with { AmbiguousQueryRate = 0.2, DepartmentQueryRate = 0.2, BrandOnlyQueryRate = 0.1, ModelQueryRate = 0.1, Threads = 2 };
+        SyntheticMarketplace.Generate(options, dir.Path);
+        var taxonomy = SynthWorld.Create(options).Taxonomy;
+        var departmentOf = taxonomy.Types.ToDictionary(t => t.Name, t => taxonomy.Departments[taxonomy.Families[t.Family].Department].Name.Canonical.ToLowerInvariant());
+        var intents = File.ReadAllLines(dir.File("intents.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(File.ReadAllLines(dir.File("test.jsonl")).Length, intents.Length);
+        var seen = new HashSet<string>();
+        foreach (var intent in intents)
+        {
+            var segment = intent.GetProperty("segment").GetString()!;
+            var query = intent.GetProperty("query").GetString()!;
+            var type = intent.GetProperty("type").GetString()!;
+            bool Has(string name) => intent.TryGetProperty(name, out _);
+            var constraints = new[] { "brand", "attributes", "max_price", "model" }.Count(Has);
+            Assert.Contains(segment, SynthSegments.All);
+            seen.Add(segment);
+            switch (segment)
+            {
+                case SynthSegments.BroadWord:
+                    Assert.Equal(0, constraints);
+                    Assert.DoesNotContain(' ', query);
+                    break;
+                case SynthSegments.BroadDepartment:
+                    Assert.Equal(0, constraints);
+                    Assert.Contains(query, departmentOf[type], StringComparison.Ordinal);
+                    break;
+                case SynthSegments.BrandOnly:
+                    Assert.True(Has("brand") && constraints == 1, query);
+                    break;
+                case SynthSegments.Model:
+                    Assert.True(Has("model") && constraints == 1, query);
+                    break;
+                case SynthSegments.Plain:
+                    Assert.Equal(0, constraints);
+                    break;
+                default:
+                    Assert.True(constraints > 0 && !Has("model"), query);
+                    break;
+            }
+        }
+        Assert.Equal(SynthSegments.All.Order(), seen.Order());
+        // The file serves as --segments for the test log as it is.
+        var segments = Mmse.Evaluation.QuerySegments.Read(dir.File("intents.jsonl"), intents.Length);
+        Assert.Contains("broad", segments.Names);
+        Assert.Equal(segments.Members(SynthSegments.BroadWord).Length + segments.Members(SynthSegments.BroadDepartment).Length, segments.Members("broad").Length);
+    }
+
+    [Fact]
     public void Zero_rates_leave_the_other_queries_unchanged_and_default_rates_are_deterministic()
     {
         using var dir = new TempDir();
@@ -70,6 +121,7 @@ public class BroadQueryTests
         // The catalog does not depend on the query mix, and broad queries do occur at the default rates.
         Assert.True(File.ReadAllBytes(dir.File("none/catalog.jsonl")).AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("a/catalog.jsonl"))));
         var (q0, _) = TestIntents(dir.File("none"));
+        Assert.DoesNotContain("\"segment\":\"broad/", File.ReadAllText(dir.File("none/intents.jsonl")), StringComparison.Ordinal);
         var (q1, _) = TestIntents(dir.File("a"));
         var departments = SynthWorld.Create(s_small).Taxonomy.Departments
             .SelectMany(d => d.Name.Canonical.ToLowerInvariant().Split('&', StringSplitOptions.TrimEntries)).ToHashSet();

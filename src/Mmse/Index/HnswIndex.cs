@@ -727,7 +727,15 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         {
             if (UseExactFilter(filter, walkEf, fused ? k : efs))
             {
-                FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+                if (_codes == null)
+                {
+                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, default, all: true, s.Results, z);
+                }
+                else
+                {
+                    var n = ScanFusedCodes(h, headCount, beta, Math.Max(walkEf, 2 * k), filter!, deleted, s);
+                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, s.Union(n).AsSpan(0, n), all: false, s.Results, z);
+                }
             }
             else if (fused)
             {
@@ -964,7 +972,8 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         if (_entryPoint < 0 || k <= 0)
             return 0;
         byte* deleted = _deletedCount > 0 ? _deleted : null;
-        if (UseExactFilter(filter, ef, k))
+        var scan = UseExactFilter(filter, ef, k);
+        if (scan && _codes == null)
         {
             Exact.TopK(_vectors, _count, _dim, query, k, filter, deleted, s.Results);
             return s.DrainResults();
@@ -985,13 +994,20 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         fixed (float* scaled = s.ScaledQuery)
         {
             var scorer = new Int8Scorer(scaled, ScaleForCodes(query, scaled), _codes, _dim);
-            var epScore = scorer.Score(ep);
-            for (var lc = _maxLevel; lc > 0; lc--)
-                Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
             // Approximate scores misorder near-ties, so keep at least 2k candidates for the exact
             // re-scoring (FAISS's refine k_factor): with only k there would be nothing to re-rank.
-            if (!SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false, WalkBudget(filter)))
-                return ExactAfterWalk(query, k, filter, deleted, s);
+            if (scan)
+            {
+                ScanCodes(ref scorer, filter!, deleted, Math.Max(ef, 2 * k), s.Results);
+            }
+            else
+            {
+                var epScore = scorer.Score(ep);
+                for (var lc = _maxLevel; lc > 0; lc--)
+                    Greedy(ref scorer, ref ep, ref epScore, lc, false, s);
+                if (!SearchLayer(ref scorer, s, ep, epScore, 0, Math.Max(ef, 2 * k), filter, deleted, false, WalkBudget(filter)))
+                    return ExactAfterWalk(query, k, filter, deleted, s);
+            }
         }
         // Exact re-scoring of the traversal results from the float vectors.
         var n = s.DrainResults();
@@ -1046,6 +1062,61 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         }
         if (!complete)
             return -1;
+        var n = s.DrainResults();
+        s.OutNodes.AsSpan(0, n).CopyTo(s.Union(n));
+        return n;
+    }
+
+    /// <summary>
+    /// The scan of an allowed set on an int8 index: every allowed, live position scored from its
+    /// codes (a quarter of the float vector's bytes, in position order), the best
+    /// <paramref name="keep"/> into <paramref name="heap"/> for the caller's exact re-scoring.
+    /// The allowed positions of a filter are irregularly spaced, which the hardware prefetcher
+    /// cannot follow, so they are taken in batches whose codes are prefetched before any is scored.
+    /// </summary>
+    private void ScanCodes<TScorer>(ref TScorer scorer, ItemFilter filter, byte* deleted, int keep, ScoreHeap heap)
+        where TScorer : struct, IScorer
+    {
+        const int Batch = 32;
+        heap.Clear();
+        var words = filter.Words;
+        var count = _count;
+        var batch = stackalloc int[Batch];
+        var n = 0;
+        for (var w = 0; w < words.Length; w++)
+        {
+            var word = words[w];
+            while (word != 0)
+            {
+                var p = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                if (p >= count || (deleted != null && deleted[p] != 0))
+                    continue;
+                scorer.Prefetch(p);
+                batch[n++] = p;
+                if (n == Batch)
+                {
+                    for (var i = 0; i < n; i++)
+                        heap.PushBounded(scorer.Score(batch[i]), batch[i], keep);
+                    n = 0;
+                }
+            }
+        }
+        for (var i = 0; i < n; i++)
+            heap.PushBounded(scorer.Score(batch[i]), batch[i], keep);
+    }
+
+    /// <summary><see cref="ScanCodes"/> by the fused score of all heads; the candidates into s.Union, returns how many.</summary>
+    private int ScanFusedCodes(float* heads, int headCount, float beta, int keep, ItemFilter filter, byte* deleted, Searcher s)
+    {
+        fixed (float* scaled = s.ScaledHeads(headCount, _dim))
+        {
+            var biases = scaled + ((long)headCount * _dim);
+            for (var h = 0; h < headCount; h++)
+                biases[h] = ScaleForCodes(heads + ((long)h * _dim), scaled + ((long)h * _dim));
+            var scorer = new FusedInt8Scorer(scaled, biases, headCount, beta, _codes, _dim);
+            ScanCodes(ref scorer, filter, deleted, keep, s.Results);
+        }
         var n = s.DrainResults();
         s.OutNodes.AsSpan(0, n).CopyTo(s.Union(n));
         return n;

@@ -52,6 +52,26 @@ public class HnswIndexFilterTests
         Assert.Equal(0, index.WalkFallbacks);
     }
 
+    [Theory]
+    [InlineData(MultiHeadWalk.Fused)]
+    [InlineData(MultiHeadWalk.PerHead)]
+    public void The_multi_head_scan_of_int8_codes_gives_the_exact_fused_results(MultiHeadWalk walk)
+    {
+        using var index = Build();
+        var random = new Random(6);
+        var filter = ItemFilter.FromPredicate(N, _ => random.NextDouble() < 0.10);
+        for (var i = 0; i < N; i += 13)
+            index.Delete(index.IdAt(i)); // deleted positions are skipped by the scan too
+        for (var q = 0; q + 1 < 50; q += 2)
+        {
+            var heads = s_queries.AsSpan(q * Dim, 2 * Dim).ToArray();
+            var live = ItemFilter.FromPredicate(N, p => filter.Contains(p) && !index.IsDeleted(p));
+            Assert.Equal(s_flat.SearchMultiHead(heads, 2, 0.1f, K, live).Select(h => h.Position),
+                index.SearchMultiHead(heads, 2, 0.1f, K, 64, filter, walk).Select(h => h.Position));
+        }
+        Assert.Equal(0, index.WalkFallbacks);
+    }
+
     [Fact]
     public void A_walk_over_its_budget_falls_back_to_the_exact_scan()
     {

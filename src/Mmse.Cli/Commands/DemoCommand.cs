@@ -70,7 +70,9 @@ internal sealed class DemoCommand : Command
         var test = DataLoading.LoadLog(Path.Combine(dataDir, "test.jsonl"), catalog, options, problems, context);
         var truth = DataLoading.LoadLog(Path.Combine(dataDir, "truth.jsonl"), catalog, options, problems, context);
 
-        var experiment = DemoSettings.Experiment(quick, seed, threads);
+        // The generator's segment per test request (broad, brand-only, plain...): the report shows where the variants differ.
+        var segments = QuerySegments.Read(Path.Combine(dataDir, "intents.jsonl"), test.Count);
+        var experiment = DemoSettings.Experiment(quick, seed, threads) with { Segments = segments };
         if (epochs is { } e)
             experiment = experiment with { Train = experiment.Train with { Epochs = e } };
         o.WriteLine($"2/5  training and evaluating {experiment.Variants.Count} variants ({string.Join(", ", experiment.Variants)}) on {train.Count:N0} requests, testing on {test.Count:N0}");
@@ -80,7 +82,7 @@ internal sealed class DemoCommand : Command
             [$"data: `mmse synth --items {synth.Items} --requests {synth.Requests} --seed {synth.Seed}`; {catalog.Count:N0} items, {train.Count:N0} training, {valid.Count:N0} validation, {test.Count:N0} test requests",
              $"training: {experiment.Train.Epochs} epochs per variant, seed {experiment.Train.Seed}; retrieval: exact search over the whole catalog",
              $"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}"],
-            experiment.RandomizationRounds);
+            experiment.RandomizationRounds, segments);
 
         var model = outcome.ReferenceModel ?? throw new InvalidOperationException("the reference model was not trained");
         var modelPath = Path.Combine(dir, "mmse.model");

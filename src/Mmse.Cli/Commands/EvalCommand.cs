@@ -14,7 +14,7 @@ internal sealed class EvalCommand : Command
     public override string Summary => "The §8 metrics of a model on a test log over the whole catalog (exact, or through an index)";
 
     public override string Help => """
-        Usage: mmse eval --model MODEL --catalog FILE --log TEST [--json OUT] [--index INDEX [--ef N]] [--segments FILE]
+        Usage: mmse eval --model MODEL --catalog FILE --log TEST [--json OUT] [--index INDEX [--ef N] [--walk W]] [--segments FILE]
                          [--threads N] [--skip-bad]
 
         Retrieves the top 1000 items of the whole catalog for every test request (exact search with
@@ -31,6 +31,7 @@ internal sealed class EvalCommand : Command
           --json OUT       write {"requests": n, "metrics": {...}}
           --index INDEX    evaluate retrieval through this index (default: exact search)
           --ef N           index search breadth per head (at least 1000)     (default 1000)
+          --walk W         multi-head walk of the index: fused or per-head   (default fused)
           --segments FILE  a "segment" label per test request: metrics per segment too
           --threads N      worker threads, 0 = all cores         (default 0)
           --skip-bad       skip bad records (counted and reported)
@@ -51,6 +52,7 @@ internal sealed class EvalCommand : Command
         var skipBad = args.Flag("--skip-bad");
         var indexPath = args.Option("--index");
         var ef = args.Int("--ef", RetrievalMetrics.Depth, 1, 100_000);
+        var walk = args.Walk();
         var segmentsPath = args.Option("--segments");
         args.Finish();
         var model = MmseModel.Load(modelPath);
@@ -62,7 +64,7 @@ internal sealed class EvalCommand : Command
         if (indexPath is not null)
         {
             using var index = HnswIndex.Open(indexPath);
-            var retriever = new IndexedRetriever(model, index, catalog, ef);
+            var retriever = new IndexedRetriever(model, index, catalog, ef, walk);
             context.Progress.Start("evaluating through the index");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var depth = Math.Min(RetrievalMetrics.Depth, catalog.Count);

@@ -13,11 +13,12 @@ internal sealed class SearchCommand : Command
     public override string Summary => "Top-k search of the catalog for a query with a trained model (exact, or through an index)";
 
     public override string Help => """
-        Usage: mmse search --model MODEL --catalog FILE [-k 10] [--index INDEX [--ef N]] [--threads N] "query text"
+        Usage: mmse search --model MODEL --catalog FILE [-k 10] [--index INDEX [--ef N] [--walk W]] [--threads N] "query text"
 
         Embeds the catalog, scores every item with the fused score and prints the top k:
         rank, score, id, title. With --index, searches the HNSW index built from this model's
-        'mmse embed' output instead (each head searched, candidates re-scored with the fused score).
+        'mmse embed' output instead (one walk by the fused score of the heads, or with --walk per-head
+        one walk per head; candidates re-scored with the fused score).
 
         Options:
           --model MODEL    a model written by mmse train        (required)
@@ -25,6 +26,7 @@ internal sealed class SearchCommand : Command
           -k, --k N        how many items                        (default 10)
           --index INDEX    an index written by mmse index (default: exact search)
           --ef N           index search breadth per head, 0 = the index's own   (default 0)
+          --walk W         multi-head walk of the index: fused or per-head   (default fused)
           --threads N      worker threads, 0 = all cores         (default 0)
 
         Examples:
@@ -40,6 +42,7 @@ internal sealed class SearchCommand : Command
         var threads = args.Int("--threads", 0, 0, 1024);
         var indexPath = args.Option("--index");
         var ef = args.Int("--ef", 0, 0, 100_000);
+        var walk = args.Walk();
         var words = args.Positionals();
         args.Finish();
         if (words.Count == 0)
@@ -52,7 +55,7 @@ internal sealed class SearchCommand : Command
         if (indexPath is not null)
         {
             using var index = HnswIndex.Open(indexPath);
-            (items, scores) = new IndexedRetriever(model, index, catalog, ef).Search(query, k);
+            (items, scores) = new IndexedRetriever(model, index, catalog, ef, walk).Search(query, k);
         }
         else
         {

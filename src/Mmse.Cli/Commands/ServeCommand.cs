@@ -1,4 +1,3 @@
-using Mmse.Index;
 using Mmse.Server;
 using Mmse.Serving;
 
@@ -47,7 +46,7 @@ internal sealed class ServeCommand : Command
     {
         var source = new EngineSource(args.Required("--model"), args.Required("--index"), args.Required("--catalog"),
             args.Int("--ef", EngineSource.DefaultEf, 0, 100_000),
-            args.Choice("--walk", "fused", "fused", "per-head") == "fused" ? MultiHeadWalk.Fused : MultiHeadWalk.PerHead);
+            args.Walk());
         var urls = (args.Option("--urls") ?? "http://127.0.0.1:8080")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var apiKey = args.Option("--api-key") ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");

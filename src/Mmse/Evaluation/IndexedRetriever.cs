@@ -6,8 +6,8 @@ namespace Mmse.Evaluation;
 
 /// <summary>
 /// Approximate retrieval for `search --index` and `eval --index`: encodes the query with the
-/// model, searches the HNSW index with every scoring head (union of candidates re-scored with the
-/// fused score, DESIGN §7) and maps index positions back to catalog items. Thread-safe.
+/// model, searches the HNSW index with every scoring head (one walk by the fused score or one walk
+/// per head, candidates re-scored with the fused score, DESIGN §7) and maps index positions back to catalog items. Thread-safe.
 /// </summary>
 public sealed class IndexedRetriever
 {
@@ -15,12 +15,14 @@ public sealed class IndexedRetriever
     private readonly HnswIndex _index;
     private readonly int[] _catalogItemAt;
     private readonly int _ef;
+    private readonly MultiHeadWalk _walk;
 
     /// <param name="model">The model whose item vectors the index holds.</param>
     /// <param name="index">An index built from <c>mmse embed</c> output of the same model.</param>
     /// <param name="catalog">The catalog the index's ids refer to.</param>
     /// <param name="ef">Search breadth per head; 0 for the index's default. It is raised to k when smaller.</param>
-    public IndexedRetriever(MmseModel model, HnswIndex index, Catalog catalog, int ef = 0)
+    /// <param name="walk">How a multi-head query walks the graph (one fused walk by default).</param>
+    public IndexedRetriever(MmseModel model, HnswIndex index, Catalog catalog, int ef = 0, MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(index);
@@ -30,6 +32,7 @@ public sealed class IndexedRetriever
         _model = model;
         _index = index;
         _ef = ef;
+        _walk = walk;
         _catalogItemAt = index.CatalogItems(catalog);
         var missing = _catalogItemAt.Count(i => i < 0);
         if (missing == _catalogItemAt.Length && missing > 0)
@@ -53,7 +56,7 @@ public sealed class IndexedRetriever
         }
         else
         {
-            foreach (var hit in _index.SearchMultiHead(scoring, _model.ScoringHeads, _model.Beta, k, ef))
+            foreach (var hit in _index.SearchMultiHead(scoring, _model.ScoringHeads, _model.Beta, k, ef, null, _walk))
                 Add(hit.Position, hit.Score);
         }
         return ([.. items], [.. scores]);

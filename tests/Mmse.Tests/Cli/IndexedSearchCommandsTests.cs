@@ -23,21 +23,32 @@ public class IndexedSearchCommandsTests
         var approx = CliRunner.Run("search", "--model", model, "--catalog", catalog, "-k", "5", "--index", dir.File("items.idx"), "--ef", "200", "red", "kettle");
         Assert.True(approx.ExitCode == 0, approx.Error);
         static string[] Ids(string output) => [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries)[2])];
-        // 400 items with ef 200 per head: the index finds the exact top 5.
+        // 400 items with ef 200 per head: the index finds the exact top 5, with either walk.
         Assert.Equal(Ids(exact.Out), Ids(approx.Out));
+        var perHead = CliRunner.Run("search", "--model", model, "--catalog", catalog, "-k", "5", "--index", dir.File("items.idx"), "--ef", "200", "--walk", "per-head", "red", "kettle");
+        Assert.True(perHead.ExitCode == 0, perHead.Error);
+        Assert.Equal(Ids(exact.Out), Ids(perHead.Out));
+        var badWalk = CliRunner.Run("search", "--model", model, "--catalog", catalog, "--index", dir.File("items.idx"), "--walk", "both", "red");
+        Assert.Equal(2, badWalk.ExitCode);
+        Assert.Contains("option '--walk': 'both' is not one of fused, per-head", badWalk.Error);
 
         Assert.Equal(0, CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--json", dir.File("exact.json")).ExitCode);
         var viaIndex = CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--index", dir.File("items.idx"), "--json", dir.File("index.json"));
         Assert.True(viaIndex.ExitCode == 0, viaIndex.Error);
+        var viaPerHead = CliRunner.Run("eval", "--model", model, "--catalog", catalog, "--log", test, "--index", dir.File("items.idx"), "--walk", "per-head", "--json", dir.File("per-head.json"));
+        Assert.True(viaPerHead.ExitCode == 0, viaPerHead.Error);
         Assert.Contains("(index)", viaIndex.Out);
         using var e = JsonDocument.Parse(File.ReadAllText(dir.File("exact.json")));
-        using var i = JsonDocument.Parse(File.ReadAllText(dir.File("index.json")));
-        Assert.Equal(e.RootElement.GetProperty("requests").GetInt32(), i.RootElement.GetProperty("requests").GetInt32());
-        foreach (var name in new[] { "recall_order@10", "recall_order@100", "ndcg@10" })
+        foreach (var file in new[] { "index.json", "per-head.json" })
         {
-            var exactValue = e.RootElement.GetProperty("metrics").GetProperty(name).GetDouble();
-            var indexValue = i.RootElement.GetProperty("metrics").GetProperty(name).GetDouble();
-            Assert.InRange(indexValue, exactValue - 0.02, exactValue + 1e-9);
+            using var i = JsonDocument.Parse(File.ReadAllText(dir.File(file)));
+            Assert.Equal(e.RootElement.GetProperty("requests").GetInt32(), i.RootElement.GetProperty("requests").GetInt32());
+            foreach (var name in new[] { "recall_order@10", "recall_order@100", "ndcg@10" })
+            {
+                var exactValue = e.RootElement.GetProperty("metrics").GetProperty(name).GetDouble();
+                var indexValue = i.RootElement.GetProperty("metrics").GetProperty(name).GetDouble();
+                Assert.InRange(indexValue, exactValue - 0.02, exactValue + 1e-9);
+            }
         }
     }
 

@@ -58,6 +58,16 @@ public sealed class ServerMetrics
         text.Append(inv, $"mmse_index_items {engine.Index.Count}\n");
         text.Append("# HELP mmse_index_size_bytes Size of the serving index.\n# TYPE mmse_index_size_bytes gauge\n");
         text.Append(inv, $"mmse_index_size_bytes {engine.Index.SizeBytes}\n");
+        if (engine.Index is HnswItemIndex hnsw)
+        {
+            var walk = hnsw.Walk == Mmse.Index.MultiHeadWalk.Fused ? "fused" : "per-head";
+            text.Append("# HELP mmse_index_search_info How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.\n# TYPE mmse_index_search_info gauge\n");
+            text.Append(inv, $"mmse_index_search_info{{ef=\"{hnsw.Ef}\",walk=\"{walk}\"}} 1\n");
+            text.Append("# HELP mmse_index_cached_filters Filter bitsets cached by the serving index.\n# TYPE mmse_index_cached_filters gauge\n");
+            text.Append(inv, $"mmse_index_cached_filters {hnsw.CachedFilters}\n");
+            text.Append("# HELP mmse_index_walk_fallbacks_total Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.\n# TYPE mmse_index_walk_fallbacks_total counter\n");
+            text.Append(inv, $"mmse_index_walk_fallbacks_total {hnsw.WalkFallbacks}\n");
+        }
         text.Append("# HELP mmse_catalog_items Items in the serving catalog.\n# TYPE mmse_catalog_items gauge\n");
         text.Append(inv, $"mmse_catalog_items {engine.Catalog.Count}\n");
         text.Append("# HELP mmse_model_info The serving model (value always 1).\n# TYPE mmse_model_info gauge\n");

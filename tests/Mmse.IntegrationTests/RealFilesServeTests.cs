@@ -91,6 +91,10 @@ public class RealFilesServeTests
 
         var filtered = await Json.ReadAsync(await client.GetAsync("/search?q=phone&k=10&filter=category:Electronics%20%3E%20Phones"));
         Assert.Equal(["1001", "1004"], Ids(filtered).Order());
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("mmse_index_search_info{ef=\"32\",walk=\"per-head\"} 1", metrics);
+        Assert.Contains("mmse_index_cached_filters 1", metrics);
+        Assert.Contains("mmse_index_walk_fallbacks_total 0", metrics);
 
         // Deploy a different model and its index, then reload: the new pair serves.
         var second = new MmseModel(s_options with { InitSeed = 2 });

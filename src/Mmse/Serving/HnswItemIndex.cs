@@ -114,6 +114,9 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     /// <summary>Bitsets currently cached.</summary>
     public int CachedFilters => _filters.Count;
 
+    /// <summary>Filtered walks that ran over their budget and were answered by the scan instead (since load).</summary>
+    public long WalkFallbacks => _index.WalkFallbacks;
+
     /// <inheritdoc/>
     public SearchHits Search(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter)
     {

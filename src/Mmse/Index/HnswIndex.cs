@@ -747,7 +747,10 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                 }
                 else
                 {
-                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, s.Union(n).AsSpan(0, n), all: false, s.Results, z);
+                    // The walk's list is ordered by its own (int8) fused score, close to the exact one:
+                    // only its head can hold the exact top k, so only that is re-scored.
+                    var refine = Math.Min(n, Math.Max(RefineFactor * k, MinRefine));
+                    FusedTopK(_vectors, _count, _dim, h, headCount, beta, k, filter, deleted, s.Union(n).AsSpan(0, refine), all: false, s.Results, z);
                 }
             }
             else
@@ -1019,6 +1022,16 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         }
         return s.DrainResults();
     }
+
+    /// <summary>
+    /// The fused walk re-scores the best max(RefineFactor x k, MinRefine) of its candidates exactly
+    /// (FAISS's refine k_factor): on the 1M-item serving index re-scoring all ef x heads of them
+    /// gave the same recall@10 at ef 32, 64 and 96 for about 15 % more engine time.
+    /// </summary>
+    internal const int RefineFactor = 4;
+
+    /// <summary>The least number of candidates the fused walk re-scores (see <see cref="RefineFactor"/>).</summary>
+    internal const int MinRefine = 32;
 
     /// <summary>
     /// One walk by the fused score of all heads (greedy through the upper layers, then layer 0

@@ -40,56 +40,53 @@ public sealed class ServerMetrics
         var text = new StringBuilder(4096);
         var inv = CultureInfo.InvariantCulture;
 
-        text.Append("# HELP mmse_http_requests_total HTTP requests by route and status code.\n");
-        text.Append("# TYPE mmse_http_requests_total counter\n");
+        Header(text, "mmse_http_requests_total", "counter", "HTTP requests by route and status code.");
         foreach (var ((route, status), counter) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
             text.Append(inv, $"mmse_http_requests_total{{route=\"{Escape(route)}\",status=\"{status}\"}} {counter.Value}\n");
-
-        text.Append("# HELP mmse_http_request_duration_seconds Time from request start to response end, by route.\n");
-        text.Append("# TYPE mmse_http_request_duration_seconds histogram\n");
+        Header(text, "mmse_http_request_duration_seconds", "histogram", "Time from request start to response end, by route.");
         foreach (var (route, histogram) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal))
             histogram.Render(text, Escape(route));
+        Single(text, "mmse_search_queries_total", "counter", "Searches answered (each query of a batch counts).", "", Interlocked.Read(ref _queries));
 
-        text.Append("# HELP mmse_search_queries_total Searches answered (each query of a batch counts).\n");
-        text.Append("# TYPE mmse_search_queries_total counter\n");
-        text.Append(inv, $"mmse_search_queries_total {Interlocked.Read(ref _queries)}\n");
-
-        text.Append("# HELP mmse_index_items Items in the serving index.\n# TYPE mmse_index_items gauge\n");
-        text.Append(inv, $"mmse_index_items {engine.Index.Count}\n");
-        text.Append("# HELP mmse_index_size_bytes Size of the serving index.\n# TYPE mmse_index_size_bytes gauge\n");
-        text.Append(inv, $"mmse_index_size_bytes {engine.Index.SizeBytes}\n");
+        Single(text, "mmse_index_items", "gauge", "Items in the serving index.", "", engine.Index.Count);
+        Single(text, "mmse_index_size_bytes", "gauge", "Size of the serving index.", "", engine.Index.SizeBytes);
         if (engine.Index is HnswItemIndex hnsw)
         {
             var walk = hnsw.Walk == Mmse.Index.MultiHeadWalk.Fused ? "fused" : "per-head";
-            text.Append("# HELP mmse_index_search_info How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.\n# TYPE mmse_index_search_info gauge\n");
-            text.Append(inv, $"mmse_index_search_info{{ef=\"{hnsw.Ef}\",walk=\"{walk}\"}} 1\n");
-            text.Append("# HELP mmse_index_cached_filters Filter bitsets cached by the serving index.\n# TYPE mmse_index_cached_filters gauge\n");
-            text.Append(inv, $"mmse_index_cached_filters {hnsw.CachedFilters}\n");
-            text.Append("# HELP mmse_index_walk_fallbacks_total Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.\n# TYPE mmse_index_walk_fallbacks_total counter\n");
-            text.Append(inv, $"mmse_index_walk_fallbacks_total {hnsw.WalkFallbacks}\n");
+            Single(text, "mmse_index_search_info", "gauge", "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.",
+                $"{{ef=\"{hnsw.Ef}\",walk=\"{walk}\"}}", 1);
+            Single(text, "mmse_index_cached_filters", "gauge", "Filter bitsets cached by the serving index.", "", hnsw.CachedFilters);
+            Single(text, "mmse_index_walk_fallbacks_total", "counter",
+                "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.", "", hnsw.WalkFallbacks);
         }
-        text.Append("# HELP mmse_catalog_items Items in the serving catalog.\n# TYPE mmse_catalog_items gauge\n");
-        text.Append(inv, $"mmse_catalog_items {engine.Catalog.Count}\n");
-        text.Append("# HELP mmse_model_info The serving model (value always 1).\n# TYPE mmse_model_info gauge\n");
-        text.Append(inv, $"mmse_model_info{{version=\"{Escape(engine.ModelVersion)}\",heads=\"{engine.Encoder.Heads}\",dim=\"{engine.Encoder.Dim}\"}} 1\n");
-        text.Append("# HELP mmse_engine_loaded_timestamp_seconds When the serving engine was loaded (Unix time).\n# TYPE mmse_engine_loaded_timestamp_seconds gauge\n");
-        text.Append(inv, $"mmse_engine_loaded_timestamp_seconds {engine.LoadedAt.ToUnixTimeMilliseconds() / 1000.0}\n");
-        text.Append("# HELP mmse_reloads_total Reloads by outcome.\n# TYPE mmse_reloads_total counter\n");
+        Single(text, "mmse_catalog_items", "gauge", "Items in the serving catalog.", "", engine.Catalog.Count);
+        Single(text, "mmse_model_info", "gauge", "The serving model (value always 1).",
+            $"{{version=\"{Escape(engine.ModelVersion)}\",heads=\"{engine.Encoder.Heads}\",dim=\"{engine.Encoder.Dim}\"}}", 1);
+        Single(text, "mmse_engine_loaded_timestamp_seconds", "gauge", "When the serving engine was loaded (Unix time).", "", engine.LoadedAt.ToUnixTimeMilliseconds() / 1000.0);
+        Header(text, "mmse_reloads_total", "counter", "Reloads by outcome.");
         text.Append(inv, $"mmse_reloads_total{{outcome=\"swapped\"}} {host.Reloads}\n");
         text.Append(inv, $"mmse_reloads_total{{outcome=\"failed\"}} {host.FailedReloads}\n");
 
         // The runtime's side of latency: CPU used, garbage collections and their pauses, bytes
         // allocated (bench/server/run.sh divides the differences by the requests of a run).
-        text.Append("# HELP process_cpu_seconds_total CPU time of the process (user and system).\n# TYPE process_cpu_seconds_total counter\n");
-        text.Append(inv, $"process_cpu_seconds_total {Environment.CpuUsage.TotalTime.TotalSeconds}\n");
-        text.Append("# HELP dotnet_gc_collections_total Garbage collections by generation (a gen 1 collection also counts in gen 0).\n# TYPE dotnet_gc_collections_total counter\n");
+        Single(text, "process_cpu_seconds_total", "counter", "CPU time of the process (user and system).", "", Environment.CpuUsage.TotalTime.TotalSeconds);
+        Header(text, "dotnet_gc_collections_total", "counter", "Garbage collections by generation (a gen 1 collection also counts in gen 0).");
         for (var generation = 0; generation <= GC.MaxGeneration; generation++)
             text.Append(inv, $"dotnet_gc_collections_total{{generation=\"{generation}\"}} {GC.CollectionCount(generation)}\n");
-        text.Append("# HELP dotnet_gc_pause_seconds_total Time the runtime was paused for garbage collection.\n# TYPE dotnet_gc_pause_seconds_total counter\n");
-        text.Append(inv, $"dotnet_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");
-        text.Append("# HELP dotnet_gc_allocated_bytes_total Bytes allocated on the managed heap.\n# TYPE dotnet_gc_allocated_bytes_total counter\n");
-        text.Append(inv, $"dotnet_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
+        Single(text, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection.", "", GC.GetTotalPauseDuration().TotalSeconds);
+        Single(text, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap.", "", GC.GetTotalAllocatedBytes());
         return text.ToString();
+    }
+
+    /// <summary>The HELP and TYPE lines of one metric family.</summary>
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+
+    /// <summary>A family with one sample: its header, then <c>name{labels} value</c>.</summary>
+    private static void Single(StringBuilder text, string name, string type, string help, string labels, double value)
+    {
+        Header(text, name, type, help);
+        text.Append(CultureInfo.InvariantCulture, $"{name}{labels} {value}\n");
     }
 
     private static string Escape(string value) =>

@@ -6,5 +6,5 @@ namespace Mmse.Cli;
 internal static class WalkOption
 {
     public static MultiHeadWalk Walk(this CliArgs args) =>
-        args.Choice("--walk", "fused", "fused", "per-head") == "fused" ? MultiHeadWalk.Fused : MultiHeadWalk.PerHead;
+        MultiHeadWalkNames.Parse(args.Choice("--walk", MultiHeadWalkNames.All[0], [.. MultiHeadWalkNames.All]));
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Mmse.Index;
 using Mmse.Serving;
 
 namespace Mmse.Server;
@@ -52,9 +53,8 @@ public sealed class ServerMetrics
         Single(text, "mmse_index_size_bytes", "gauge", "Size of the serving index.", "", engine.Index.SizeBytes);
         if (engine.Index is HnswItemIndex hnsw)
         {
-            var walk = hnsw.Walk == Mmse.Index.MultiHeadWalk.Fused ? "fused" : "per-head";
             Single(text, "mmse_index_search_info", "gauge", "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.",
-                $"{{ef=\"{hnsw.Ef}\",walk=\"{walk}\"}}", 1);
+                $"{{ef=\"{hnsw.Ef}\",walk=\"{hnsw.Walk.Name()}\"}}", 1);
             Single(text, "mmse_index_cached_filters", "gauge", "Filter bitsets cached by the serving index.", "", hnsw.CachedFilters);
             Single(text, "mmse_index_walk_fallbacks_total", "counter",
                 "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.", "", hnsw.WalkFallbacks);

@@ -1061,10 +1061,9 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
         {
             fixed (float* scaled = s.ScaledHeads(headCount, _dim))
             {
-                var biases = scaled + ((long)headCount * _dim);
+                var biases = ScaleHeadsForCodes(heads, headCount, scaled);
                 for (var h = 0; h < headCount; h++)
                 {
-                    biases[h] = ScaleForCodes(heads + ((long)h * _dim), scaled + ((long)h * _dim));
                     var head = new Int8Scorer(scaled + ((long)h * _dim), biases[h], _codes, _dim);
                     entries[h] = Descend(ref head, s);
                 }
@@ -1073,11 +1072,7 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
                     WalkBudget(filter), entries.AsSpan(1, headCount - 1));
             }
         }
-        if (!complete)
-            return -1;
-        var n = s.DrainResults();
-        s.OutNodes.AsSpan(0, n).CopyTo(s.Union(n));
-        return n;
+        return complete ? DrainToUnion(s) : -1;
     }
 
     /// <summary>
@@ -1124,12 +1119,15 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
     {
         fixed (float* scaled = s.ScaledHeads(headCount, _dim))
         {
-            var biases = scaled + ((long)headCount * _dim);
-            for (var h = 0; h < headCount; h++)
-                biases[h] = ScaleForCodes(heads + ((long)h * _dim), scaled + ((long)h * _dim));
-            var scorer = new FusedInt8Scorer(scaled, biases, headCount, beta, _codes, _dim);
+            var scorer = new FusedInt8Scorer(scaled, ScaleHeadsForCodes(heads, headCount, scaled), headCount, beta, _codes, _dim);
             ScanCodes(ref scorer, filter, deleted, keep, s.Results);
         }
+        return DrainToUnion(s);
+    }
+
+    /// <summary>s.Results, best first, into s.Union; returns how many (the candidates of a fused walk or scan).</summary>
+    private static int DrainToUnion(Searcher s)
+    {
         var n = s.DrainResults();
         s.OutNodes.AsSpan(0, n).CopyTo(s.Union(n));
         return n;
@@ -1159,6 +1157,19 @@ public sealed unsafe partial class HnswIndex : IItemIndex, IDisposable
             bias += query[d] * _quantOffset[d];
         }
         return bias;
+    }
+
+    /// <summary>
+    /// <see cref="ScaleForCodes"/> for every head [headCount, dim] into <paramref name="scaled"/>
+    /// [headCount * dim + headCount] (<see cref="Searcher.ScaledHeads"/>); returns the heads' biases,
+    /// stored after the scaled heads.
+    /// </summary>
+    private float* ScaleHeadsForCodes(float* heads, int headCount, float* scaled)
+    {
+        var biases = scaled + ((long)headCount * _dim);
+        for (var h = 0; h < headCount; h++)
+            biases[h] = ScaleForCodes(heads + ((long)h * _dim), scaled + ((long)h * _dim));
+        return biases;
     }
 
     private int ExactAfterWalk(float* query, int k, ItemFilter? filter, byte* deleted, Searcher s)

@@ -30,6 +30,28 @@ public enum MultiHeadWalk
     PerHead = 1,
 }
 
+/// <summary>The names of <see cref="MultiHeadWalk"/> as the command line and /metrics spell them.</summary>
+public static class MultiHeadWalkNames
+{
+    /// <summary>Every name, the default (<see cref="MultiHeadWalk.Fused"/>) first.</summary>
+    public static IReadOnlyList<string> All { get; } = ["fused", "per-head"];
+
+    public static string Name(this MultiHeadWalk walk) => walk switch
+    {
+        MultiHeadWalk.Fused => "fused",
+        MultiHeadWalk.PerHead => "per-head",
+        _ => throw new ArgumentOutOfRangeException(nameof(walk), walk, "unknown multi-head walk"),
+    };
+
+    /// <summary>The walk named <paramref name="name"/> (one of <see cref="All"/>).</summary>
+    public static MultiHeadWalk Parse(string name) => name switch
+    {
+        "fused" => MultiHeadWalk.Fused,
+        "per-head" => MultiHeadWalk.PerHead,
+        _ => throw new MmseInputException($"unknown multi-head walk '{name}'; known: {string.Join(", ", All)}"),
+    };
+}
+
 /// <summary>
 /// Build and search parameters of <see cref="HnswIndex"/>. Every default is the value used when
 /// the flag is not given on the command line.

@@ -77,11 +77,7 @@ internal static class EngineLatency
                     if (pass == 0 && truth is not null)
                     {
                         recall += (double)found.Items.ToArray().Intersect(truth[qi]).Count() / Math.Max(1, truth[qi].Length);
-                        // ann-benchmarks' rule: a hit counts when it scores within 1e-3 of the exact k-th.
-                        var tied = 0;
-                        foreach (var score in found.Scores)
-                            tied += score >= kthScore[qi] - 1e-3f ? 1 : 0;
-                        tieRecall += (double)Math.Min(tied, truth[qi].Length) / Math.Max(1, truth[qi].Length);
+                        tieRecall += (double)TieRecall.Count(found.Scores, kthScore[qi], truth[qi].Length) / Math.Max(1, truth[qi].Length);
                     }
                     if (pass == 0)
                         continue;

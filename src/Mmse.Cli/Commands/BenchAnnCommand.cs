@@ -194,6 +194,7 @@ internal sealed class BenchAnnCommand : Command
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
 
         long hits = 0, tieHits = 0, total = 0;
+        var foundScores = new float[k];
         for (var q = 0; q < nq; q++)
         {
             var t = truth.AsSpan(q * k, k);
@@ -202,8 +203,6 @@ internal sealed class BenchAnnCommand : Command
             var last = t.Length - 1;
             while (last >= 0 && t[last] < 0)
                 last--;
-            var threshold = last < 0 ? float.PositiveInfinity : Dot(index, query, t[last]) - TieEpsilon;
-            var counted = 0;
             foreach (var id in t)
             {
                 if (id < 0)
@@ -212,12 +211,15 @@ internal sealed class BenchAnnCommand : Command
                 if (f.Contains(id))
                     hits++;
             }
+            if (last < 0)
+                continue;
+            var m = 0;
             foreach (var id in f)
             {
-                if (id >= 0 && counted < last + 1 && Dot(index, query, id) >= threshold)
-                    counted++;
+                if (id >= 0)
+                    foundScores[m++] = Dot(index, query, id);
             }
-            tieHits += counted;
+            tieHits += TieRecall.Count(foundScores.AsSpan(0, m), Dot(index, query, t[last]), last + 1);
         }
         Array.Sort(latency);
         var p50 = nq == 0 ? 0 : latency[(int)Math.Min(nq - 1, Math.Floor(0.50 * nq))];
@@ -225,14 +227,6 @@ internal sealed class BenchAnnCommand : Command
         return (total == 0 ? 1 : (double)hits / total, total == 0 ? 1 : (double)tieHits / total,
             nq / Math.Max(seconds, 1e-9), nq / Math.Max(cpuSeconds, 1e-9), p50, p99);
     }
-
-    /// <summary>
-    /// ann-benchmarks' tie rule: a result counts as one of the true k nearest when its distance is
-    /// within 1e-3 of the k-th true neighbour's (here: inner product at least the k-th's minus 1e-3).
-    /// Without it, vector sets with many equal or near-equal vectors (a trained model's items: the same
-    /// title in many shops) cap id-based recall below 1 for any index, exact ones included.
-    /// </summary>
-    private const float TieEpsilon = 1e-3f;
 
     private static float Dot(HnswIndex index, ReadOnlySpan<float> query, int position) =>
         System.Numerics.Tensors.TensorPrimitives.Dot(query, index.GetVector(position));

@@ -2,20 +2,42 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Mmse.Internals;
 
-/// <summary>One place for precise error messages, so hot paths stay small.</summary>
-internal static class ThrowHelper
+/// <summary>
+/// The one place every user-facing error is raised, so messages stay precise and uniform and
+/// hot paths stay small. The generic forms return <typeparamref name="T"/> so a call can stand
+/// in an expression (<c>x ?? ThrowHelper.Input&lt;int&gt;("...")</c>).
+/// </summary>
+public static class ThrowHelper
 {
+    /// <summary>A bad record: names the file, the 1-based line (0 = the whole file) and the field.</summary>
     [DoesNotReturn]
     public static void Data(string file, long line, string? field, string problem) =>
         throw new MmseDataException(file, line, field, problem);
 
+    /// <inheritdoc cref="Data(string, long, string?, string)"/>
+    [DoesNotReturn]
+    public static T Data<T>(string file, long line, string? field, string problem) =>
+        throw new MmseDataException(file, line, field, problem);
+
+    /// <summary>A corrupt, truncated, foreign or mismatched artifact file.</summary>
     [DoesNotReturn]
     public static void Artifact(string file, string problem) =>
         throw new MmseArtifactException(file, problem);
 
+    /// <inheritdoc cref="Artifact(string, string)"/>
+    [DoesNotReturn]
+    public static T Artifact<T>(string file, string problem) =>
+        throw new MmseArtifactException(file, problem);
+
+    /// <summary>A bad argument, option value or combination of inputs given by the user.</summary>
     [DoesNotReturn]
     public static void Input(string message) => throw new MmseInputException(message);
 
+    /// <inheritdoc cref="Input(string)"/>
+    [DoesNotReturn]
+    public static T Input<T>(string message) => throw new MmseInputException(message);
+
+    /// <summary>A caller's buffer or vector of the wrong size (a programming error, not user input).</summary>
     [DoesNotReturn]
     public static void DimensionMismatch(string name, int actual, int expected) =>
         throw new ArgumentException($"'{name}':{actual} must equal the model's {expected}");

@@ -4,7 +4,7 @@ namespace Mmse.Internals;
 
 /// <summary>
 /// The one place every user-facing error is raised, so messages stay precise and uniform and
-/// hot paths stay small. The generic forms return <typeparamref name="T"/> so a call can stand
+/// hot paths stay small. The generic forms return their type argument so a call can stand
 /// in an expression (<c>x ?? ThrowHelper.Input&lt;int&gt;("...")</c>).
 /// </summary>
 public static class ThrowHelper

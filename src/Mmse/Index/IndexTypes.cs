@@ -92,7 +92,8 @@ public sealed record HnswOptions
     /// </summary>
     public double CompactDeletedFraction { get; init; } = 0.25;
 
-    internal int ResolvedThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+    /// <summary>The worker threads a build uses: <see cref="Threads"/>, or every core when it is 0.</summary>
+    public int ResolvedThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     internal void Validate()
     {

@@ -4,7 +4,7 @@ namespace Mmse.Internals;
 /// Writes a file under a temporary name and renames it into place on <see cref="Commit"/>,
 /// so a failed or interrupted write never leaves a truncated file where a good one was.
 /// </summary>
-internal sealed class AtomicFile : IDisposable
+public sealed class AtomicFile : IDisposable
 {
     private readonly string _temp;
     private bool _committed;

@@ -5,7 +5,7 @@ namespace Mmse.Numerics;
 /// w = softmax(z / beta), s = sum_k w_k z_k. With one head it is the plain cosine.
 /// Shared by the model (training, exact search) and the index (multi-head re-scoring).
 /// </summary>
-public static class PostFusion
+public static partial class PostFusion
 {
     /// <summary>The fused score of per-head scores <paramref name="z"/> [heads].</summary>
     public static float Fuse(ReadOnlySpan<float> z, float beta)

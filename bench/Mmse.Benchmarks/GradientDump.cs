@@ -51,8 +51,7 @@ public static class GradientDump
         var sampler = new BatchSampler(catalog, mined, qOffsets, [.. qTokens], new float[catalog.Count], to, tokenizer);
         var batch = new TrainingBatch();
         sampler.Fill(batch, [0, 1, 2, 3, 4, -1 - 7], new Rng(17), [], []);
-        var loss = LossSettings.From(to, kind);
-        var engine = new TrainingEngine(parameters, mo, tokens, loss, reference: true, threads: 1);
+        var engine = new TrainingEngine<ReferencePath>(parameters, mo, tokens, to, kind, threads: 1);
         var grads = new ModelGradients(parameters, mo);
         var terms = engine.ForwardBackward(batch, grads);
         var embGrad = new float[parameters.Embedding.Length];
@@ -67,8 +66,8 @@ public static class GradientDump
             ["K"] = mo.Heads,
             ["d"] = mo.Dim,
             ["beta"] = mo.Beta,
-            ["tau"] = loss.Temperature,
-            ["m0"] = loss.RankingMargin,
+            ["tau"] = to.Temperature,
+            ["m0"] = to.RankingMargin,
             ["query_offsets"] = Slice(batch.QueryOffsets),
             ["query_tokens"] = batch.QueryTokens.Span.ToArray(),
             ["item_fields"] = Enumerable.Range(0, tokens.Fields).Select(f => items.Select(i => tokens.Tokens[f][tokens.Offsets[f][i]..tokens.Offsets[f][i + 1]]).ToArray()).ToArray(),

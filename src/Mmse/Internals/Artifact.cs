@@ -5,7 +5,11 @@ using Mmse.Numerics;
 
 namespace Mmse.Internals;
 
-/// <summary>Writes an artifact: magic, version, then typed fields, then a checksum of everything before it.</summary>
+/// <summary>
+/// Writes an artifact: magic, int32 version, then typed little-endian fields (int32/int64, bytes as
+/// int32 length + data, floats as int64 count + data), then a <see cref="Checksum64"/> of everything
+/// before it. Models and training checkpoints are both written by it.
+/// </summary>
 internal sealed class ArtifactWriter(Stream stream, string magic, int version)
 {
     private readonly Checksum64 _checksum = new();
@@ -65,18 +69,28 @@ internal sealed class ArtifactReader
     private readonly string _name;
     private readonly Checksum64 _checksum = new();
 
+    private readonly string _kind;
+
+    /// <summary>
+    /// Opens an artifact of <paramref name="kind"/> (a noun for messages: "model", "checkpoint"),
+    /// refusing a foreign magic or another version by name.
+    /// </summary>
     public ArtifactReader(Stream stream, string name, string magic, int version, string kind)
     {
         _stream = stream;
         _name = name;
+        _kind = kind;
         var m = new byte[magic.Length];
         Get(m);
         if (Encoding.ASCII.GetString(m) != magic)
-            throw new MmseArtifactException(name, $"not an Mmse {kind} (expected magic '{magic}')");
+            ThrowHelper.Artifact(name, $"not an Mmse {kind} (magic '{Escape(m)}', expected '{magic}')");
         var v = ReadInt32();
         if (v != version)
-            throw new MmseArtifactException(name, $"{kind} format version {v} is not supported (this build reads {version})");
+            ThrowHelper.Artifact(name, $"{kind} format version {v} is not supported (this build reads {version})");
     }
+
+    private static string Escape(byte[] bytes) =>
+        new([.. bytes.Select(b => b is >= 32 and < 127 ? (char)b : '?')]);
 
     private void Get(Span<byte> bytes)
     {
@@ -86,10 +100,13 @@ internal sealed class ArtifactReader
         }
         catch (EndOfStreamException)
         {
-            throw new MmseArtifactException(_name, "truncated file (ends early)");
+            ThrowHelper.Artifact(_name, $"truncated {_kind} file (ends early)");
         }
         _checksum.Append(bytes);
     }
+
+    /// <summary>Reads exactly <paramref name="destination"/>.Length raw bytes (a field whose length the caller checked).</summary>
+    public void ReadRaw(Span<byte> destination) => Get(destination);
 
     public int ReadInt32()
     {
@@ -109,7 +126,7 @@ internal sealed class ArtifactReader
     {
         var n = ReadInt32();
         if (n < 0 || n > maxLength)
-            throw new MmseArtifactException(_name, $"corrupt file (a field claims {n} bytes)");
+            ThrowHelper.Artifact(_name, $"corrupt {_kind} file (a field claims {n} bytes)");
         var bytes = new byte[n];
         Get(bytes);
         return bytes;
@@ -120,11 +137,18 @@ internal sealed class ArtifactReader
     {
         var n = ReadInt64();
         if (n != destination.Length)
-            throw new MmseArtifactException(_name, $"corrupt or mismatched file (an array holds {n} values, expected {destination.Length})");
+            ThrowHelper.Artifact(_name, $"corrupt or mismatched file (an array holds {n} values, expected {destination.Length})");
+        ReadFloatValues(destination);
+    }
+
+    /// <summary>Reads <paramref name="destination"/>.Length floats whose count the caller read and checked.</summary>
+    public void ReadFloatValues(float[] destination)
+    {
         for (var o = 0; o < destination.Length; o += 1 << 18)
             Get(MemoryMarshal.AsBytes(destination.AsSpan(o, Math.Min(1 << 18, destination.Length - o))));
     }
 
+    /// <summary>Reads the trailing checksum and refuses the file when it differs from that of everything read.</summary>
     public void Verify()
     {
         var expected = _checksum.Value;
@@ -135,9 +159,9 @@ internal sealed class ArtifactReader
         }
         catch (EndOfStreamException)
         {
-            throw new MmseArtifactException(_name, "truncated file (checksum missing)");
+            ThrowHelper.Artifact(_name, $"truncated {_kind} file (checksum missing)");
         }
         if (BinaryPrimitives.ReadUInt64LittleEndian(b) != expected)
-            throw new MmseArtifactException(_name, "corrupt file (checksum mismatch)");
+            ThrowHelper.Artifact(_name, $"corrupt {_kind} file (checksum mismatch)");
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -104,7 +103,7 @@ public sealed class MmseModel
             throw new ArgumentException($"'destination':{destination.Length} must hold Heads*Dim = {Heads * Dim}");
         var tokens = Tokenizer.Buckets(text, "query");
         var a = new TowerActivations();
-        Towers.QueryForward(Parameters, Options, 1, [0, tokens.Length], tokens, [0], a, reference: false, threads: 1);
+        Towers.QueryForward<FastPath>(Parameters, Options, 1, [0, tokens.Length], tokens, [0], a, threads: 1);
         a.Q.AsSpan(0, Heads * Dim).CopyTo(destination);
     }
 
@@ -132,7 +131,7 @@ public sealed class MmseModel
                     offsets.Add(tokens.Count);
                 }
                 var bags = Enumerable.Range(0, n).ToArray();
-                Towers.QueryForward(Parameters, Options, n, [.. offsets], [.. tokens], bags, a, reference: false, threads: 1);
+                Towers.QueryForward<FastPath>(Parameters, Options, n, [.. offsets], [.. tokens], bags, a, threads: 1);
                 a.Q.AsSpan(0, n * kd).CopyTo(result.AsSpan(s * kd));
             }
         });
@@ -163,7 +162,7 @@ public sealed class MmseModel
                 var n = Math.Min(chunk, to - s);
                 for (var i = 0; i < n; i++)
                     items[i] = s + i;
-                Towers.ItemForward(Parameters, Options, tokens, n, items, a, reference: false, threads: 1);
+                Towers.ItemForward<FastPath>(Parameters, Options, tokens, n, items, a, threads: 1);
                 a.I.AsSpan(0, n * Dim).CopyTo(result.AsSpan(s * Dim));
             }
         });
@@ -177,7 +176,7 @@ public sealed class MmseModel
     public void ScoringQuery(ReadOnlySpan<float> queryHeads, Span<float> destination)
     {
         if (PreFusion)
-            Towers.PreFuse(queryHeads, Heads, Dim, destination);
+            L2Normalize.MeanOfHeads(queryHeads, Heads, Dim, destination);
         else
             queryHeads[..(Heads * Dim)].CopyTo(destination);
     }
@@ -191,7 +190,7 @@ public sealed class MmseModel
         if (PreFusion)
         {
             Span<float> v = stackalloc float[Dim];
-            Towers.PreFuse(queryHeads, Heads, Dim, v);
+            L2Normalize.MeanOfHeads(queryHeads, Heads, Dim, v);
             return System.Numerics.Tensors.TensorPrimitives.Dot(v, item[..Dim]);
         }
         for (var k = 0; k < Heads; k++)
@@ -207,38 +206,23 @@ public sealed class MmseModel
         file.Commit();
     }
 
-    /// <summary>Writes the model format to a stream (used by checkpoints too).</summary>
+    /// <summary>
+    /// Writes the model format (docs/model.md) through <see cref="ArtifactWriter"/>, the writer of
+    /// checkpoints too: magic, version, the JSON header, the weight-group count, every group
+    /// (int64 length + floats), the checksum.
+    /// </summary>
     public void Write(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("model files are little-endian");
-        var checksum = new Checksum64();
-        void Put(ReadOnlySpan<byte> bytes)
-        {
-            checksum.Append(bytes);
-            stream.Write(bytes);
-        }
-        Span<byte> word = stackalloc byte[8];
-        Put(Encoding.ASCII.GetBytes(Magic));
-        BinaryPrimitives.WriteInt32LittleEndian(word, FormatVersion);
-        Put(word[..4]);
-        var config = JsonSerializer.SerializeToUtf8Bytes(new ModelFileHeader(Options, new Dictionary<string, string>(Metadata)));
-        BinaryPrimitives.WriteInt32LittleEndian(word, config.Length);
-        Put(word[..4]);
-        Put(config);
+        var w = new ArtifactWriter(stream, Magic, FormatVersion);
+        w.WriteBytes(JsonSerializer.SerializeToUtf8Bytes(new ModelFileHeader(Options, new Dictionary<string, string>(Metadata))));
         var groups = Groups();
-        BinaryPrimitives.WriteInt32LittleEndian(word, groups.Length);
-        Put(word[..4]);
+        w.WriteInt32(groups.Length);
         foreach (var g in groups)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(word, g.Length);
-            Put(word);
-            for (var o = 0; o < g.Length; o += 1 << 18)
-                Put(MemoryMarshal.AsBytes(g.AsSpan(o, Math.Min(1 << 18, g.Length - o))));
-        }
-        BinaryPrimitives.WriteUInt64LittleEndian(word, checksum.Value);
-        stream.Write(word);
+            w.WriteFloats(g);
+        w.Finish();
     }
 
     private float[][] Groups() => [Parameters.Embedding, .. Parameters.Dense];
@@ -256,34 +240,12 @@ public sealed class MmseModel
     public static MmseModel Read(Stream stream, string name)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var checksum = new Checksum64();
-        Span<byte> word = stackalloc byte[8];
-        void Get(Span<byte> bytes)
-        {
-            try
-            {
-                stream.ReadExactly(bytes);
-            }
-            catch (EndOfStreamException)
-            {
-                throw new MmseArtifactException(name, "truncated model file (ends early)");
-            }
-            checksum.Append(bytes);
-        }
-        var magic = new byte[8];
-        Get(magic);
-        if (Encoding.ASCII.GetString(magic) != Magic)
-            throw new MmseArtifactException(name, $"not an Mmse model (magic '{Escape(magic)}', expected '{Magic}')");
-        Get(word[..4]);
-        var version = BinaryPrimitives.ReadInt32LittleEndian(word);
-        if (version != FormatVersion)
-            throw new MmseArtifactException(name, $"model format version {version} is not supported (this build reads {FormatVersion})");
-        Get(word[..4]);
-        var configLength = BinaryPrimitives.ReadInt32LittleEndian(word);
+        var r = new ArtifactReader(stream, name, Magic, FormatVersion, "model");
+        var configLength = r.ReadInt32();
         if (configLength <= 0 || configLength > 1 << 20)
-            throw new MmseArtifactException(name, $"corrupt model header (config length {configLength})");
+            ThrowHelper.Artifact(name, $"corrupt model header (config length {configLength})");
         var config = new byte[configLength];
-        Get(config);
+        r.ReadRaw(config);
         ModelFileHeader header;
         try
         {
@@ -292,38 +254,22 @@ public sealed class MmseModel
         }
         catch (Exception e) when (e is JsonException or MmseInputException or NotSupportedException)
         {
-            throw new MmseArtifactException(name, $"corrupt model header ({e.Message})");
+            return ThrowHelper.Artifact<MmseModel>(name, $"corrupt model header ({e.Message})");
         }
         var parameters = new ModelParameters(header.Options);
         float[][] groups = [parameters.Embedding, .. parameters.Dense];
-        Get(word[..4]);
-        if (BinaryPrimitives.ReadInt32LittleEndian(word) != groups.Length)
-            throw new MmseArtifactException(name, "corrupt model (wrong number of weight groups)");
+        if (r.ReadInt32() != groups.Length)
+            ThrowHelper.Artifact(name, "corrupt model (wrong number of weight groups)");
         foreach (var g in groups)
         {
-            Get(word);
-            var length = BinaryPrimitives.ReadInt64LittleEndian(word);
+            var length = r.ReadInt64();
             if (length != g.Length)
-                throw new MmseArtifactException(name, $"corrupt model (a weight group holds {length} values, the config implies {g.Length})");
-            for (var o = 0; o < g.Length; o += 1 << 18)
-                Get(MemoryMarshal.AsBytes(g.AsSpan(o, Math.Min(1 << 18, g.Length - o))));
+                ThrowHelper.Artifact(name, $"corrupt model (a weight group holds {length} values, the config implies {g.Length})");
+            r.ReadFloatValues(g);
         }
-        var expected = checksum.Value;
-        try
-        {
-            stream.ReadExactly(word);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new MmseArtifactException(name, "truncated model file (checksum missing)");
-        }
-        if (BinaryPrimitives.ReadUInt64LittleEndian(word) != expected)
-            throw new MmseArtifactException(name, "corrupt model file (checksum mismatch)");
+        r.Verify();
         return new MmseModel(header.Options, parameters, header.Metadata);
     }
-
-    private static string Escape(byte[] bytes) =>
-        new([.. bytes.Select(b => b is >= 32 and < 127 ? (char)b : '?')]);
 }
 
 /// <summary>The JSON header of a model file.</summary>

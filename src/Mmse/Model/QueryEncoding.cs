@@ -1,8 +1,6 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using System.Text;
+using Mmse.Numerics;
 using Mmse.Text;
 
 namespace Mmse.Model;
@@ -178,10 +176,9 @@ internal static class QueryTokenizer
 }
 
 /// <summary>
-/// The query tower for one query (DESIGN §4) on <see cref="QueryScratch"/>: the same operations
-/// in the same order as the batched <see cref="Towers.QueryForward"/> with one row (embedding
-/// bag, two dense layers as one FMA chain per output in input order, per-head L2), without its
-/// per-call allocations.
+/// The query tower for one query (DESIGN §4) on <see cref="QueryScratch"/>: the same layers in the
+/// same order as the batched <see cref="Towers.QueryForward{TPath}"/> with one row (mean bag, two
+/// dense layers as one FMA chain per output in input order, per-head L2), without its per-call allocations.
 /// </summary>
 internal static class QueryTower
 {
@@ -194,58 +191,9 @@ internal static class QueryTower
         QueryScratch.Ensure(ref scratch.Y, kd);
         QueryScratch.Ensure(ref scratch.Norms, o.Heads);
         QueryScratch.Ensure(ref scratch.Q, kd);
-        var x = scratch.X.AsSpan(0, e);
-        x.Clear();
-        for (var t = 0; t < tokens; t++)
-            TensorPrimitives.Add(x, p.Embedding.AsSpan(scratch.Tokens[t] * e, e), x);
-        if (tokens > 1)
-            TensorPrimitives.Multiply(x, 1f / tokens, x);
-        Dense(x, p.QueryW1, p.QueryB1, scratch.H.AsSpan(0, h), relu: true);
-        Dense(scratch.H.AsSpan(0, h), p.QueryW2, p.QueryB2, scratch.Y.AsSpan(0, kd), relu: false);
-        Towers.Normalize(o.Heads, o.Dim, scratch.Y, scratch.Norms, scratch.Q);
+        MeanBag.Forward(p.Embedding, e, scratch.Tokens.AsSpan(0, tokens), scratch.X.AsSpan(0, e));
+        DenseLayer.Forward<FastPath>(scratch.X.AsSpan(0, e), p.QueryW1, p.QueryB1, scratch.H.AsSpan(0, h), relu: true);
+        DenseLayer.Forward<FastPath>(scratch.H.AsSpan(0, h), p.QueryW2, p.QueryB2, scratch.Y.AsSpan(0, kd), relu: false);
+        L2Normalize.Forward(o.Heads, o.Dim, scratch.Y, scratch.Norms, scratch.Q);
     }
-
-    /// <summary>
-    /// y[out] = b + x[in] w[in, out], optionally ReLU: every y[j] is one fused multiply-add chain
-    /// over the inputs in order, 8 outputs per Vector256 (a vector-matrix product: one row of a GEMM).
-    /// </summary>
-    internal static unsafe void Dense(ReadOnlySpan<float> x, float[] w, float[] b, Span<float> y, bool relu)
-    {
-        int inDim = x.Length, outDim = y.Length;
-        if ((long)inDim * outDim > w.Length || b.Length < outDim)
-            throw new ArgumentException($"'w':{w.Length} and 'b':{b.Length} do not fit [{inDim}, {outDim}]");
-        b.AsSpan(0, outDim).CopyTo(y);
-        fixed (float* px = x, pw = w, py = y)
-        {
-            var j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j + 8 <= outDim; j += 8)
-                {
-                    var acc = Vector256.Load(py + j);
-                    var wp = pw + j;
-                    for (var i = 0; i < inDim; i++, wp += outDim)
-                        acc = Fmadd(Vector256.Create(px[i]), Vector256.Load(wp), acc);
-                    acc.Store(py + j);
-                }
-            }
-            for (; j < outDim; j++)
-            {
-                var s = py[j];
-                var wp = pw + j;
-                for (var i = 0; i < inDim; i++, wp += outDim)
-                    s = MathF.FusedMultiplyAdd(px[i], *wp, s);
-                py[j] = s;
-            }
-        }
-        if (relu)
-        {
-            for (var j = 0; j < y.Length; j++)
-                y[j] = MathF.Max(y[j], 0f);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fmadd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(x, y, acc) : (x * y) + acc;
 }

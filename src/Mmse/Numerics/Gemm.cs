@@ -13,6 +13,17 @@ namespace Mmse.Numerics;
 /// </summary>
 public static class Gemm
 {
+    /// <summary>C (+)= A B by <typeparamref name="TPath"/>: <see cref="Reference"/> or <see cref="Multiply"/> on <paramref name="threads"/>.</summary>
+    public static void Multiply<TPath>(int m, int n, int k, ReadOnlySpan<float> a, int aRow, int aCol,
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate, int threads)
+        where TPath : struct, IKernelPath
+    {
+        if (TPath.IsReference)
+            Reference(m, n, k, a, aRow, aCol, b, ldb, c, ldc, accumulate);
+        else
+            Multiply(m, n, k, a, aRow, aCol, b, ldb, c, ldc, accumulate, threads);
+    }
+
     /// <summary>Plain triple loop: the reference the fast kernel is tested against.</summary>
     public static void Reference(int m, int n, int k, ReadOnlySpan<float> a, int aRow, int aCol,
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
@@ -73,8 +84,9 @@ public static class Gemm
         }
     }
 
+    /// <summary>acc + x y, fused when the CPU has FMA (every fast kernel's one multiply-add, so they round alike).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fmadd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
+    internal static Vector256<float> Fmadd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(x, y, acc) : (x * y) + acc;
 
     private static unsafe void Kernel(int rowStart, int rowEnd, int n, int k, float* a, int aRow, int aCol,

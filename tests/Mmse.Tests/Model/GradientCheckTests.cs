@@ -71,8 +71,7 @@ public class GradientCheckTests
         if (name is "mmse" or "mmse ranking only" or "unclicked in softmax" or "no unclicked" or "order+click merged" or "logQ")
             train = train with { RankingMargin = 5f };
         var s = Build(train, model);
-        var loss = LossSettings.From(s.Train, s.Kind);
-        var engine = new TrainingEngine(s.Parameters, s.Model, s.Tokens, loss, reference: true, threads: 1);
+        var engine = new TrainingEngine<ReferencePath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 1);
         var grads = new ModelGradients(s.Parameters, s.Model);
         var terms = engine.ForwardBackward(s.Batch, grads);
         Assert.True(terms.Total > 0, $"{name}: the loss must be active");
@@ -133,9 +132,8 @@ public class GradientCheckTests
     {
         ModelOptions model = new() { Buckets = 97, EmbeddingDim = 20, Hidden = 19, Heads = name == "K=1" ? 1 : name is "mmse" or "logQ" or "dpsr" ? 2 : 3, Dim = 17, Beta = 0.3f, PreFusion = name == "pre-fusion" };
         var s = Build(train, model, batchSize: 12);
-        var loss = LossSettings.From(s.Train, s.Kind);
-        var reference = new TrainingEngine(s.Parameters, s.Model, s.Tokens, loss, reference: true, threads: 1);
-        var fast = new TrainingEngine(s.Parameters, s.Model, s.Tokens, loss, reference: false, threads: 2);
+        var reference = new TrainingEngine<ReferencePath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 1);
+        var fast = new TrainingEngine<FastPath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 2);
         var gRef = new ModelGradients(s.Parameters, s.Model);
         var gFast = new ModelGradients(s.Parameters, s.Model);
         var tRef = reference.ForwardBackward(s.Batch, gRef);

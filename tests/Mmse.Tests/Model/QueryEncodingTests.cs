@@ -1,4 +1,5 @@
 using Mmse.Model;
+using Mmse.Numerics;
 using Mmse.Tests.Training;
 using Mmse.Text;
 
@@ -94,9 +95,9 @@ public class QueryEncodingTests
                 var w = Enumerable.Range(0, inDim * outDim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
                 var b = Enumerable.Range(0, outDim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
                 var expected = new float[outDim];
-                Towers.Dense(1, inDim, outDim, x, w, b, expected, relu: true, reference: true, threads: 1);
+                DenseLayer.Forward<ReferencePath>(1, inDim, outDim, x, w, b, expected, relu: true, threads: 1);
                 var actual = new float[outDim];
-                QueryTower.Dense(x, w, b, actual, relu: true);
+                DenseLayer.Forward<FastPath>(x, w, b, actual, relu: true);
                 for (var j = 0; j < outDim; j++)
                     Assert.True(MathF.Abs(expected[j] - actual[j]) <= 1e-5f * (1 + MathF.Abs(expected[j])), $"{inDim}x{outDim} [{j}]");
             }

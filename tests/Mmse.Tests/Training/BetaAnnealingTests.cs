@@ -1,4 +1,5 @@
 using Mmse.Model;
+using Mmse.Numerics;
 using Mmse.Tests.Fixtures;
 using Mmse.Tests.Model;
 using Mmse.Training;
@@ -35,14 +36,22 @@ public class BetaAnnealingTests
     [InlineData(false)]
     public void An_engine_run_at_an_overridden_beta_equals_one_built_with_that_beta(bool reference)
     {
+        if (reference)
+            OverriddenBetaEqualsBuiltBeta<ReferencePath>();
+        else
+            OverriddenBetaEqualsBuiltBeta<FastPath>();
+    }
+
+    private static void OverriddenBetaEqualsBuiltBeta<TPath>()
+        where TPath : struct, IKernelPath
+    {
         // The override changes only the temperature of the step: loss and every gradient match a
         // model whose beta is that value, so the gradient checks at any beta cover the annealed run.
         var train = new TrainOptions { RandomNegatives = 5, MaxUnclicked = 3, MaxRandomInList = 3, Temperature = 0.5f, RankingMargin = 5f };
         var s = GradientCheckTests.Build(train);
-        var loss = LossSettings.From(s.Train, s.Kind);
-        var overridden = new TrainingEngine(s.Parameters, s.Model, s.Tokens, loss, reference, threads: 1) { FusionBeta = 2f };
-        var built = new TrainingEngine(s.Parameters, s.Model with { Beta = 2f }, s.Tokens, loss, reference, threads: 1);
-        var plain = new TrainingEngine(s.Parameters, s.Model, s.Tokens, loss, reference, threads: 1);
+        var overridden = new TrainingEngine<TPath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 1) { FusionBeta = 2f };
+        var built = new TrainingEngine<TPath>(s.Parameters, s.Model with { Beta = 2f }, s.Tokens, s.Train, s.Kind, threads: 1);
+        var plain = new TrainingEngine<TPath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 1);
         var ga = new ModelGradients(s.Parameters, s.Model);
         var gb = new ModelGradients(s.Parameters, s.Model);
         var gc = new ModelGradients(s.Parameters, s.Model);

@@ -63,6 +63,8 @@ public static partial class PostFusion
     public static void Forward<TPath>(ReadOnlySpan<float> z, int rows, int heads, int n, float beta, Span<float> s, Span<float> w)
         where TPath : struct, IKernelPath
     {
+        if (rows == 0 || n == 0)
+            return; // TensorPrimitives refuses some empty spans
         if (heads == 1)
         {
             z[..(rows * n)].CopyTo(s);

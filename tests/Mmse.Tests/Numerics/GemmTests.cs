@@ -62,59 +62,38 @@ public class GemmTests
     {
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 2, new float[3], 2, 1, new float[4], 2, new float[4], 2, false));
     }
-}
 
-public class EmbeddingBagTests
-{
-    [Fact]
-    public void Fast_forward_and_backward_equal_reference_for_every_dim()
+    public static TheoryData<bool, bool> Layouts() => new() { { false, false }, { true, false }, { false, true }, { true, true } };
+
+    /// <summary>
+    /// Every length 0..256 of each dimension in turn (the others fixed at sizes that run the 6-row,
+    /// 4-row and 1-row tiles and the 16-, 8- and 1-column tails), so every tail of every loop runs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Fast_equals_reference_at_every_length_of_every_dimension(bool transposedA, bool accumulate)
     {
-        var rng = new Rng(9);
-        foreach (var dim in new[] { 1, 3, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 128, 255, 256 })
+        var rng = new Rng(11);
+        for (var len = 0; len <= 256; len++)
         {
-            const int rows = 23;
-            var table = new float[rows * dim];
-            for (var i = 0; i < table.Length; i++)
-                table[i] = (float)rng.NextGaussian();
-            // 6 bags, one empty, one with a repeated token.
-            int[] offsets = [0, 3, 3, 4, 9, 11, 14];
-            int[] tokens = [1, 2, 5, 7, 0, 1, 2, 3, 22, 4, 4, 10, 11, 12];
-            int[] bags = [0, 1, 2, 3, 4, 5, 3];
-            var outRef = new float[bags.Length * (dim + 2)];
-            var outFast = new float[bags.Length * (dim + 2)];
-            EmbeddingBag.ForwardReference(table, dim, offsets, tokens, bags, outRef, dim + 2, 1);
-            EmbeddingBag.Forward(table, dim, offsets, tokens, bags, bags.Length, outFast, dim + 2, 1, 2);
-            for (var i = 0; i < outRef.Length; i++)
-                Assert.True(Math.Abs(outRef[i] - outFast[i]) <= 1e-5f * (1 + Math.Abs(outRef[i])), $"dim {dim} at {i}");
-            Assert.All(outFast.AsSpan(1 * (dim + 2) + 1, dim).ToArray(), v => Assert.Equal(0f, v)); // the empty bag
-
-            var grad = new float[bags.Length * (dim + 2)];
-            for (var i = 0; i < grad.Length; i++)
-                grad[i] = (float)rng.NextGaussian();
-            var gRef = new SparseRows(rows, dim);
-            var gFast = new SparseRows(rows, dim);
-            EmbeddingBag.BackwardReference(grad, dim + 2, 1, dim, offsets, tokens, bags, gRef);
-            EmbeddingBag.Backward(grad, dim + 2, 1, dim, offsets, tokens, bags, gFast);
-            Assert.Equal(gRef.Count, gFast.Count);
-            for (var s = 0; s < gRef.Count; s++)
-            {
-                Assert.Equal(gRef.RowAt(s), gFast.RowAt(s));
-                for (var e = 0; e < dim; e++)
-                    Assert.True(Math.Abs(gRef.Values(s)[e] - gFast.Values(s)[e]) <= 1e-5f * (1 + Math.Abs(gRef.Values(s)[e])));
-            }
+            foreach (var m in new[] { 1, 11, 13 })
+                Check(m, len, 17);
+            foreach (var n in new[] { 5, 16, 31 })
+                Check(len, n, 7);
+            Check(7, 19, len);
         }
-    }
 
-    [Fact]
-    public void Sparse_rows_reset_only_what_was_touched()
-    {
-        var rows = new SparseRows(100, 4);
-        rows.Row(7)[0] = 1;
-        rows.Row(3)[1] = 2;
-        Assert.Equal(2, rows.Count);
-        Assert.Equal(1, rows.Row(7)[0]);
-        rows.Clear();
-        Assert.Equal(0, rows.Count);
-        Assert.Equal(0, rows.Row(7)[0]);
+        void Check(int m, int n, int k)
+        {
+            var a = Random(Math.Max(1, m * k), rng);
+            var b = Random(Math.Max(1, k * n), rng);
+            var c0 = Random(Math.Max(1, m * n), rng);
+            var c1 = (float[])c0.Clone();
+            int aRow = transposedA ? 1 : k, aCol = transposedA ? m : 1;
+            Gemm.Multiply<ReferencePath>(m, n, k, a, aRow, aCol, b, n, c0, n, accumulate, threads: 1);
+            Gemm.Multiply<FastPath>(m, n, k, a, aRow, aCol, b, n, c1, n, accumulate, threads: 2);
+            for (var i = 0; i < m * n; i++)
+                Assert.True(Math.Abs(c0[i] - c1[i]) <= 1e-5f * (k + 1), $"m={m} n={n} k={k} i={i}: {c0[i]} vs {c1[i]}");
+        }
     }
 }

@@ -17,8 +17,7 @@ public static class CatalogReader
     {
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         return DataFormats.Resolve(path, options.Format) switch
         {
             DataFormat.Csv => DelimitedCatalogReader.Read(path, ',', options, problems),
@@ -57,10 +56,7 @@ public static class CatalogReader
                 }
                 catch (MmseDataException e)
                 {
-                    if (options.SkipBad)
-                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
-                    else
-                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                    chunk.Record(e, options.SkipBad);
                 }
             };
         });
@@ -68,35 +64,29 @@ public static class CatalogReader
         var builder = new CatalogBuilder();
         builder.EnsureCapacity(chunks.Sum(c => c.Items.Count));
         long offset = 0;
-        var any = false;
         foreach (var chunk in chunks)
         {
             var p = 0;
             foreach (var (item, line) in chunk.Items)
             {
                 for (; p < chunk.Problems.Count && chunk.Problems[p].Line < line; p++)
-                    problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
+                    problems.Add(chunk.Problem(p, path, offset));
                 if (chunk.Fatal is { } f && f.Line < line)
                     break;
                 if (!builder.TryAdd(item))
                 {
-                    var duplicate = new MmseDataException(path, offset + line, "id", $"duplicate catalog id '{item.Id}'");
+                    var duplicate = $"duplicate catalog id '{item.Id}'";
                     if (!options.SkipBad)
-                        throw duplicate;
-                    problems.Add(duplicate);
+                        ThrowHelper.Data(path, offset + line, "id", duplicate);
+                    problems.Add(new MmseDataException(path, offset + line, "id", duplicate));
                 }
             }
             for (; p < chunk.Problems.Count; p++)
-                problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
-            if (chunk.Fatal is { } fatal)
-                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
-            any |= chunk.Any;
+                problems.Add(chunk.Problem(p, path, offset));
+            chunk.ThrowIfFatal(path, offset);
             offset += chunk.Lines;
         }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no catalog items)");
-        var length = new FileInfo(path).Length;
-        options.Progress?.Report((length, length));
+        ChunkedRead.Finish(path, options, chunks, "catalog items");
         return builder.Build();
     }
 

@@ -63,8 +63,7 @@ public static class JdSearchReader
         ArgumentNullException.ThrowIfNull(path);
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var builder = new CatalogBuilder();
         using var lines = new LineReader(path);
         var cols = new Range[ProductColumns.Count];
@@ -121,8 +120,7 @@ public static class JdSearchReader
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
         var jd = options.JdSearch;
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var builder = new SearchLogBuilder();
         using var lines = new LineReader(path);
         var cols = new Range[ReleaseColumns.Count];

@@ -18,14 +18,13 @@ public static class SearchLogReader
         ArgumentNullException.ThrowIfNull(catalog);
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         switch (DataFormats.Resolve(path, options.Format))
         {
             case DataFormat.JdSearch:
                 return JdSearchReader.ReadLog(path, catalog, options, problems);
             case DataFormat.Csv or DataFormat.Tsv:
-                throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
+                return ThrowHelper.Input<SearchLog>($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
         }
         var threads = ChunkedRead.Threads(path, options);
         return threads > 1 ? ReadParallel(path, catalog, options, problems, threads) : ReadSerial(path, catalog, options, problems);
@@ -84,10 +83,7 @@ public static class SearchLogReader
                 }
                 catch (MmseDataException e)
                 {
-                    if (options.SkipBad)
-                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
-                    else
-                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                    chunk.Record(e, options.SkipBad);
                 }
             };
         });
@@ -95,21 +91,15 @@ public static class SearchLogReader
         var builder = new SearchLogBuilder();
         builder.EnsureCapacity(chunks.Sum(c => c.Builder.Count), (int)Math.Min(Array.MaxLength, chunks.Sum(c => (long)c.Builder.TotalItems)));
         long offset = 0;
-        var any = false;
         foreach (var chunk in chunks)
         {
-            foreach (var (line, field, problem) in chunk.Problems)
-                problems.Add(new MmseDataException(path, offset + line, field, problem));
-            if (chunk.Fatal is { } fatal)
-                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
+            for (var p = 0; p < chunk.Problems.Count; p++)
+                problems.Add(chunk.Problem(p, path, offset));
+            chunk.ThrowIfFatal(path, offset);
             builder.Append(chunk.Builder);
-            any |= chunk.Any;
             offset += chunk.Lines;
         }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
-        var length = new FileInfo(path).Length;
-        options.Progress?.Report((length, length));
+        ChunkedRead.Finish(path, options, chunks, "search requests");
         return builder.Build();
     }
 }
@@ -249,10 +239,11 @@ internal sealed class JsonlRequestParser
     /// <summary>An id absent from the catalog: thrown, or kept for the skip-bad report when dropping.</summary>
     private MmseDataException UnknownItem(int position, string id)
     {
-        var problem = new MmseDataException(_path, _line, $"items[{position}].id", $"item '{id}' is not in the catalog");
+        var field = $"items[{position}].id";
+        var problem = $"item '{id}' is not in the catalog";
         if (!_dropUnknown)
-            throw problem;
-        return problem;
+            ThrowHelper.Data(_path, _line, field, problem);
+        return new MmseDataException(_path, _line, field, problem);
     }
 
     private void ParseItems(ref Utf8JsonReader reader)

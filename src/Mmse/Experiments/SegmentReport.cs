@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Mmse.Evaluation;
+using Mmse.Internals;
 
 namespace Mmse.Experiments;
 
@@ -35,7 +36,7 @@ public static class SegmentReport
         foreach (var v in variants)
         {
             if (v.PerRequest.Length != segments.Count)
-                throw new MmseInputException($"the segments file has {segments.Count:N0} lines but variant '{v.Name}' was evaluated on {v.PerRequest.Length:N0} requests");
+                ThrowHelper.Input($"the segments file has {segments.Count:N0} lines but variant '{v.Name}' was evaluated on {v.PerRequest.Length:N0} requests");
         }
         var perVariant = variants.ToDictionary(v => v.Name, v => (
             Test: SegmentMetrics.Compute(segments, v.PerRequest),

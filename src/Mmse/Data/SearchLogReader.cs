@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Mmse.Internals;
 
 namespace Mmse.Data;
@@ -153,8 +152,7 @@ internal sealed class JsonlRequestParser
         _line = lineNumber;
         _count = 0;
         Unknown.Clear();
-        if (!Utf8.IsValid(line))
-            ThrowHelper.Data(_path, lineNumber, null, "invalid UTF-8");
+        RecordText.RequireUtf8(line, _path, lineNumber);
         string? query = null;
         User = null;
         Time = SearchLog.NoTime;
@@ -162,8 +160,7 @@ internal sealed class JsonlRequestParser
         var reader = new Utf8JsonReader(line);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                ThrowHelper.Data(_path, lineNumber, null, "expected a JSON object");
+            JsonFields.StartObject(ref reader, _path, lineNumber);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("items"u8))
@@ -200,12 +197,11 @@ internal sealed class JsonlRequestParser
                     reader.Skip();
                 }
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                ThrowHelper.Data(_path, lineNumber, null, "malformed JSON: trailing content after the object");
+            JsonFields.EndObject(ref reader, _path, lineNumber);
         }
         catch (JsonException e)
         {
-            ThrowHelper.Data(_path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
+            JsonFields.Malformed(e, _path, lineNumber);
         }
         if (query is null)
             ThrowHelper.Data(_path, lineNumber, "query", "missing (every request needs a query)");

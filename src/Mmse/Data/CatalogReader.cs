@@ -1,6 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Mmse.Internals;
 
 namespace Mmse.Data;
@@ -17,8 +17,7 @@ public static class CatalogReader
     {
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         return DataFormats.Resolve(path, options.Format) switch
         {
             DataFormat.Csv => DelimitedCatalogReader.Read(path, ',', options, problems),
@@ -57,10 +56,7 @@ public static class CatalogReader
                 }
                 catch (MmseDataException e)
                 {
-                    if (options.SkipBad)
-                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
-                    else
-                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                    chunk.Record(e, options.SkipBad);
                 }
             };
         });
@@ -68,35 +64,29 @@ public static class CatalogReader
         var builder = new CatalogBuilder();
         builder.EnsureCapacity(chunks.Sum(c => c.Items.Count));
         long offset = 0;
-        var any = false;
         foreach (var chunk in chunks)
         {
             var p = 0;
             foreach (var (item, line) in chunk.Items)
             {
                 for (; p < chunk.Problems.Count && chunk.Problems[p].Line < line; p++)
-                    problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
+                    problems.Add(chunk.Problem(p, path, offset));
                 if (chunk.Fatal is { } f && f.Line < line)
                     break;
                 if (!builder.TryAdd(item))
                 {
-                    var duplicate = new MmseDataException(path, offset + line, "id", $"duplicate catalog id '{item.Id}'");
+                    var duplicate = $"duplicate catalog id '{item.Id}'";
                     if (!options.SkipBad)
-                        throw duplicate;
-                    problems.Add(duplicate);
+                        ThrowHelper.Data(path, offset + line, "id", duplicate);
+                    problems.Add(new MmseDataException(path, offset + line, "id", duplicate));
                 }
             }
             for (; p < chunk.Problems.Count; p++)
-                problems.Add(new MmseDataException(path, offset + chunk.Problems[p].Line, chunk.Problems[p].Field, chunk.Problems[p].Problem));
-            if (chunk.Fatal is { } fatal)
-                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
-            any |= chunk.Any;
+                problems.Add(chunk.Problem(p, path, offset));
+            chunk.ThrowIfFatal(path, offset);
             offset += chunk.Lines;
         }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no catalog items)");
-        var length = new FileInfo(path).Length;
-        options.Progress?.Report((length, length));
+        ChunkedRead.Finish(path, options, chunks, "catalog items");
         return builder.Build();
     }
 
@@ -122,8 +112,7 @@ public static class CatalogReader
     internal static CatalogItem ParseItem(ReadOnlySpan<byte> line, string path, long lineNumber,
         List<KeyValuePair<string, string>> attributes, TextPool pool)
     {
-        if (!Utf8.IsValid(line))
-            ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
+        RecordText.RequireUtf8(line, path, lineNumber);
         string? id = null, title = null, brand = null, category = null, shop = null;
         float? price = null;
         attributes.Clear();
@@ -131,8 +120,7 @@ public static class CatalogReader
         string field = "(record)";
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                ThrowHelper.Data(path, lineNumber, null, "expected a JSON object");
+            JsonFields.StartObject(ref reader, path, lineNumber);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 // Names compared as UTF-8: no string per property on the hot path.
@@ -177,12 +165,11 @@ public static class CatalogReader
                         break;
                 }
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                ThrowHelper.Data(path, lineNumber, null, "malformed JSON: trailing content after the object");
+            JsonFields.EndObject(ref reader, path, lineNumber);
         }
         catch (JsonException e)
         {
-            ThrowHelper.Data(path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
+            JsonFields.Malformed(e, path, lineNumber);
         }
         if (id is null)
             ThrowHelper.Data(path, lineNumber, "id", "missing (every item needs a string id)");
@@ -225,6 +212,25 @@ internal sealed class TextPool
 /// <summary>Small helpers that read one JSON value and name the field when it is wrong.</summary>
 internal static class JsonFields
 {
+    /// <summary>Reads the start of the line's one object (a JSONL record).</summary>
+    public static void StartObject(ref Utf8JsonReader reader, string path, long line)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            ThrowHelper.Data(path, line, null, "expected a JSON object");
+    }
+
+    /// <summary>Checks that the object just read ends the line.</summary>
+    public static void EndObject(ref Utf8JsonReader reader, string path, long line)
+    {
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            ThrowHelper.Data(path, line, null, "malformed JSON: trailing content after the object");
+    }
+
+    /// <summary>A record the JSON reader could not parse.</summary>
+    [DoesNotReturn]
+    public static void Malformed(JsonException e, string path, long line) =>
+        ThrowHelper.Data(path, line, null, $"malformed JSON: {Describe(e)}");
+
     public static string ScalarText(ref Utf8JsonReader reader, string path, long line, string field)
     {
         switch (reader.TokenType)

@@ -16,6 +16,26 @@ internal abstract class ChunkState
 
     /// <summary>Bad records skipped (skip-bad), in line order.</summary>
     public List<(long Line, string? Field, string Problem)> Problems { get; } = [];
+
+    /// <summary>Keeps a bad record: skipped for the report with skip-bad, else the one that stops the read.</summary>
+    public void Record(MmseDataException e, bool skipBad)
+    {
+        if (skipBad)
+            Problems.Add((e.Line, e.Field, e.Problem));
+        else
+            Fatal = (e.Line, e.Field, e.Problem);
+    }
+
+    /// <summary>Skipped problem <paramref name="p"/> at its absolute line (<paramref name="offset"/>: lines of the earlier chunks).</summary>
+    public MmseDataException Problem(int p, string path, long offset) =>
+        new(path, offset + Problems[p].Line, Problems[p].Field, Problems[p].Problem);
+
+    /// <summary>Throws the bad record that stopped this chunk, if any, at its absolute line.</summary>
+    public void ThrowIfFatal(string path, long offset)
+    {
+        if (Fatal is { } fatal)
+            ThrowHelper.Data(path, offset + fatal.Line, fatal.Field, fatal.Problem);
+    }
 }
 
 /// <summary>
@@ -92,5 +112,17 @@ internal static class ChunkedRead
             options.Progress?.Report((Math.Min(Interlocked.Read(ref done), length - 1), length));
         all.GetAwaiter().GetResult();  // rethrows a worker's unexpected exception as itself
         return chunks;
+    }
+
+    /// <summary>
+    /// After the chunks are joined: refuses a file with no record, like <see cref="SerialLines"/>,
+    /// and reports the read complete.
+    /// </summary>
+    public static void Finish(string path, DataReadOptions options, IEnumerable<ChunkState> chunks, string records)
+    {
+        if (!chunks.Any(c => c.Any))
+            SerialLines.Empty(path, records);
+        var length = new FileInfo(path).Length;
+        options.Progress?.Report((length, length));
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Unicode;
 using Mmse.Internals;
 
 namespace Mmse.Data;
@@ -17,8 +16,7 @@ internal static class DelimitedCatalogReader
         using var lines = new LineReader(path);
         if (!lines.TryReadLine(out var headerLine) || headerLine.IsEmpty)
             ThrowHelper.Data(path, 0, null, "the file is empty (expected a header row)");
-        if (!Utf8.IsValid(headerLine))
-            ThrowHelper.Data(path, 1, null, "invalid UTF-8");
+        RecordText.RequireUtf8(headerLine, path, 1);
         var header = Split(Encoding.UTF8.GetString(headerLine), separator, path, 1);
         int Col(string name) => Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
         int id = Col("id"), title = Col("title"), brand = Col("brand"), category = Col("category"), shop = Col("shop"), price = Col("price");
@@ -36,8 +34,7 @@ internal static class DelimitedCatalogReader
                 continue;
             try
             {
-                if (!Utf8.IsValid(line))
-                    ThrowHelper.Data(path, lines.LineNumber, null, "invalid UTF-8");
+                RecordText.RequireUtf8(line, path, lines.LineNumber);
                 var cells = Split(Encoding.UTF8.GetString(line), separator, path, lines.LineNumber);
                 if (cells.Length != header.Length)
                     ThrowHelper.Data(path, lines.LineNumber, null, $"{cells.Length} columns, but the header has {header.Length}");

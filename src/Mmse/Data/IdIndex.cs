@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
+using Mmse.Internals;
 
 namespace Mmse.Data;
 
@@ -39,7 +40,7 @@ internal sealed class IdIndex
         {
             total += Encoding.UTF8.GetByteCount(ids[i]);
             if (total > Array.MaxLength)
-                throw new InvalidOperationException("the catalog's ids exceed 2 GB");
+                ThrowHelper.Input("the catalog's ids exceed 2 GB");
             _offsets[i + 1] = (int)total;
         }
         _blob = new byte[total];

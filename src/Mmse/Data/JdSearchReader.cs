@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Unicode;
 using Mmse.Internals;
 
 namespace Mmse.Data;
@@ -63,8 +62,7 @@ public static class JdSearchReader
         ArgumentNullException.ThrowIfNull(path);
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var builder = new CatalogBuilder();
         using var lines = new LineReader(path);
         var cols = new Range[ProductColumns.Count];
@@ -73,8 +71,7 @@ public static class JdSearchReader
         var attributes = new List<KeyValuePair<string, string>>(5);
         SerialLines.Read(lines, path, options, problems, 0xFFFF, "products", (line, lineNumber) =>
         {
-            if (!Utf8.IsValid(line))
-                ThrowHelper.Data(path, lineNumber, null, "invalid UTF-8");
+            RecordText.RequireUtf8(line, path, lineNumber);
             var n = SplitTabs(line, cols);
             if (n != ProductColumns.Count)
                 ThrowHelper.Data(path, lineNumber, null,
@@ -121,8 +118,7 @@ public static class JdSearchReader
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
         var jd = options.JdSearch;
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var builder = new SearchLogBuilder();
         using var lines = new LineReader(path);
         var cols = new Range[ReleaseColumns.Count];
@@ -132,8 +128,7 @@ public static class JdSearchReader
         var history = new List<(string Query, int Start, int End)>();
         SerialLines.Read(lines, path, options, problems, 0x3FFF, "search requests", (line, ln) =>
         {
-            if (!Utf8.IsValid(line))
-                ThrowHelper.Data(path, ln, null, "invalid UTF-8");
+            RecordText.RequireUtf8(line, path, ln);
             var n = SplitTabs(line, cols);
             if (n != ReleaseColumns.Count)
                 ThrowHelper.Data(path, ln, null, $"{n} columns, but release_data.txt has {ReleaseColumns.Count} ({string.Join(", ", ReleaseColumns)})");

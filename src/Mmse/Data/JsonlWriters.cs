@@ -10,60 +10,37 @@ namespace Mmse.Data;
 /// </summary>
 public sealed class CatalogJsonlWriter : IDisposable
 {
-    private readonly AtomicFile _file;
-    private readonly Utf8JsonWriter _json;
+    private readonly JsonlFile _file;
 
-    public CatalogJsonlWriter(string path)
-    {
-        _file = new AtomicFile(path, 1 << 20);
-        _json = new Utf8JsonWriter(_file.Stream, JsonlWriting.Options);
-    }
+    /// <summary>Starts writing the catalog that appears at <paramref name="path"/> on <see cref="Commit"/>.</summary>
+    public CatalogJsonlWriter(string path) => _file = new JsonlFile(path);
 
+    /// <summary>Writes one item as one line.</summary>
     public void Write(CatalogItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        _json.WriteStartObject();
-        _json.WriteString("id", item.Id);
-        _json.WriteString("title", item.Title);
-        if (item.Brand is not null) _json.WriteString("brand", item.Brand);
-        if (item.Category is not null) _json.WriteString("category", item.Category);
-        if (item.Shop is not null) _json.WriteString("shop", item.Shop);
-        if (item.Attributes is { Count: > 0 })
-        {
-            _json.WriteStartObject("attributes");
-            foreach (var (key, value) in item.Attributes)
-                _json.WriteString(key, value);
-            _json.WriteEndObject();
-        }
-        if (item.Price is { } price) _json.WriteNumber("price", Math.Round(price, 2));
-        _json.WriteEndObject();
-        JsonlWriting.EndLine(_json, _file.Stream);
+        JsonlWriting.WriteItem(_file.Json, item);
+        _file.EndLine();
     }
 
-    public void Commit()
-    {
-        _json.Flush();
-        _json.Dispose();
-        _file.Commit();
-    }
+    /// <inheritdoc cref="JsonlFile.Commit"/>
+    public void Commit() => _file.Commit();
 
-    public void Dispose()
-    {
-        _json.Dispose();
-        _file.Dispose();
-    }
+    /// <inheritdoc cref="JsonlFile.Dispose"/>
+    public void Dispose() => _file.Dispose();
 }
 
 /// <summary>Writes search requests as JSONL (DESIGN §2); atomic like <see cref="CatalogJsonlWriter"/>.</summary>
 public sealed class SearchLogJsonlWriter : IDisposable
 {
-    private readonly AtomicFile _file;
+    private readonly JsonlFile _file;
     private readonly Utf8JsonWriter _json;
 
+    /// <summary>Starts writing the log that appears at <paramref name="path"/> on <see cref="Commit"/>.</summary>
     public SearchLogJsonlWriter(string path)
     {
-        _file = new AtomicFile(path, 1 << 20);
-        _json = new Utf8JsonWriter(_file.Stream, JsonlWriting.Options);
+        _file = new JsonlFile(path);
+        _json = _file.Json;
     }
 
     /// <summary>Writes one request; <paramref name="time"/> is Unix milliseconds or <see cref="SearchLog.NoTime"/>.</summary>
@@ -85,7 +62,7 @@ public sealed class SearchLogJsonlWriter : IDisposable
         }
         _json.WriteEndArray();
         _json.WriteEndObject();
-        JsonlWriting.EndLine(_json, _file.Stream);
+        _file.EndLine();
     }
 
     /// <summary>Writes request r of a log.</summary>
@@ -101,16 +78,41 @@ public sealed class SearchLogJsonlWriter : IDisposable
         Write(log.Queries[request], log.Users[request], log.Times[request], items);
     }
 
+    /// <inheritdoc cref="JsonlFile.Commit"/>
+    public void Commit() => _file.Commit();
+
+    /// <inheritdoc cref="JsonlFile.Dispose"/>
+    public void Dispose() => _file.Dispose();
+}
+
+/// <summary>What both JSONL writers do with their file: one JSON writer over an <see cref="AtomicFile"/>, one record a line.</summary>
+internal sealed class JsonlFile : IDisposable
+{
+    private readonly AtomicFile _file;
+
+    public JsonlFile(string path)
+    {
+        _file = new AtomicFile(path, 1 << 20);
+        Json = new Utf8JsonWriter(_file.Stream, JsonlWriting.Options);
+    }
+
+    public Utf8JsonWriter Json { get; }
+
+    /// <summary>Ends the record just written with a newline.</summary>
+    public void EndLine() => JsonlWriting.EndLine(Json, _file.Stream);
+
+    /// <summary>Flushes and moves the file into place, replacing any earlier one.</summary>
     public void Commit()
     {
-        _json.Flush();
-        _json.Dispose();
+        Json.Flush();
+        Json.Dispose();
         _file.Commit();
     }
 
+    /// <summary>Without <see cref="Commit"/>, discards what was written and leaves any earlier file untouched.</summary>
     public void Dispose()
     {
-        _json.Dispose();
+        Json.Dispose();
         _file.Dispose();
     }
 }
@@ -124,6 +126,29 @@ internal static class JsonlWriting
         SkipValidation = false,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>
+    /// One catalog record (DESIGN §2): absent fields are left out. The synthetic marketplace
+    /// writes its catalog through this too, so both files have the same bytes.
+    /// </summary>
+    public static void WriteItem(Utf8JsonWriter json, CatalogItem item)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", item.Id);
+        json.WriteString("title", item.Title);
+        if (item.Brand is not null) json.WriteString("brand", item.Brand);
+        if (item.Category is not null) json.WriteString("category", item.Category);
+        if (item.Shop is not null) json.WriteString("shop", item.Shop);
+        if (item.Attributes is { Count: > 0 })
+        {
+            json.WriteStartObject("attributes");
+            foreach (var (key, value) in item.Attributes)
+                json.WriteString(key, value);
+            json.WriteEndObject();
+        }
+        if (item.Price is { } price) json.WriteNumber("price", Math.Round(price, 2));
+        json.WriteEndObject();
+    }
 
     public static void EndLine(Utf8JsonWriter json, Stream stream)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Mmse.Internals;
 
 namespace Mmse.Data;
@@ -18,14 +17,13 @@ public static class SearchLogReader
         ArgumentNullException.ThrowIfNull(catalog);
         options ??= DataReadOptions.Default;
         problems ??= new DataProblems(options.MaxReportedProblems);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         switch (DataFormats.Resolve(path, options.Format))
         {
             case DataFormat.JdSearch:
                 return JdSearchReader.ReadLog(path, catalog, options, problems);
             case DataFormat.Csv or DataFormat.Tsv:
-                throw new MmseInputException($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
+                return ThrowHelper.Input<SearchLog>($"{path}: a search log must be JSONL or JDsearch release_data.txt, not CSV/TSV");
         }
         var threads = ChunkedRead.Threads(path, options);
         return threads > 1 ? ReadParallel(path, catalog, options, problems, threads) : ReadSerial(path, catalog, options, problems);
@@ -84,10 +82,7 @@ public static class SearchLogReader
                 }
                 catch (MmseDataException e)
                 {
-                    if (options.SkipBad)
-                        chunk.Problems.Add((e.Line, e.Field, e.Problem));
-                    else
-                        chunk.Fatal = (e.Line, e.Field, e.Problem);
+                    chunk.Record(e, options.SkipBad);
                 }
             };
         });
@@ -95,21 +90,15 @@ public static class SearchLogReader
         var builder = new SearchLogBuilder();
         builder.EnsureCapacity(chunks.Sum(c => c.Builder.Count), (int)Math.Min(Array.MaxLength, chunks.Sum(c => (long)c.Builder.TotalItems)));
         long offset = 0;
-        var any = false;
         foreach (var chunk in chunks)
         {
-            foreach (var (line, field, problem) in chunk.Problems)
-                problems.Add(new MmseDataException(path, offset + line, field, problem));
-            if (chunk.Fatal is { } fatal)
-                throw new MmseDataException(path, offset + fatal.Line, fatal.Field, fatal.Problem);
+            for (var p = 0; p < chunk.Problems.Count; p++)
+                problems.Add(chunk.Problem(p, path, offset));
+            chunk.ThrowIfFatal(path, offset);
             builder.Append(chunk.Builder);
-            any |= chunk.Any;
             offset += chunk.Lines;
         }
-        if (!any)
-            ThrowHelper.Data(path, 0, null, "the file is empty (no search requests)");
-        var length = new FileInfo(path).Length;
-        options.Progress?.Report((length, length));
+        ChunkedRead.Finish(path, options, chunks, "search requests");
         return builder.Build();
     }
 }
@@ -163,8 +152,7 @@ internal sealed class JsonlRequestParser
         _line = lineNumber;
         _count = 0;
         Unknown.Clear();
-        if (!Utf8.IsValid(line))
-            ThrowHelper.Data(_path, lineNumber, null, "invalid UTF-8");
+        RecordText.RequireUtf8(line, _path, lineNumber);
         string? query = null;
         User = null;
         Time = SearchLog.NoTime;
@@ -172,8 +160,7 @@ internal sealed class JsonlRequestParser
         var reader = new Utf8JsonReader(line);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                ThrowHelper.Data(_path, lineNumber, null, "expected a JSON object");
+            JsonFields.StartObject(ref reader, _path, lineNumber);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("items"u8))
@@ -210,12 +197,11 @@ internal sealed class JsonlRequestParser
                     reader.Skip();
                 }
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                ThrowHelper.Data(_path, lineNumber, null, "malformed JSON: trailing content after the object");
+            JsonFields.EndObject(ref reader, _path, lineNumber);
         }
         catch (JsonException e)
         {
-            ThrowHelper.Data(_path, lineNumber, null, $"malformed JSON: {JsonFields.Describe(e)}");
+            JsonFields.Malformed(e, _path, lineNumber);
         }
         if (query is null)
             ThrowHelper.Data(_path, lineNumber, "query", "missing (every request needs a query)");
@@ -249,10 +235,11 @@ internal sealed class JsonlRequestParser
     /// <summary>An id absent from the catalog: thrown, or kept for the skip-bad report when dropping.</summary>
     private MmseDataException UnknownItem(int position, string id)
     {
-        var problem = new MmseDataException(_path, _line, $"items[{position}].id", $"item '{id}' is not in the catalog");
+        var field = $"items[{position}].id";
+        var problem = $"item '{id}' is not in the catalog";
         if (!_dropUnknown)
-            throw problem;
-        return problem;
+            ThrowHelper.Data(_path, _line, field, problem);
+        return new MmseDataException(_path, _line, field, problem);
     }
 
     private void ParseItems(ref Utf8JsonReader reader)

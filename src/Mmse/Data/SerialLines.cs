@@ -35,7 +35,11 @@ internal static class SerialLines
                 options.Progress?.Report((lines.Position, lines.Length));
         }
         if (!any)
-            ThrowHelper.Data(path, 0, null, $"the file is empty (no {records})");
+            Empty(path, records);
         options.Progress?.Report((lines.Length, lines.Length));
     }
+
+    /// <summary>Refuses a file with no record (<paramref name="records"/> names them: "catalog items").</summary>
+    public static void Empty(string path, string records) =>
+        ThrowHelper.Data(path, 0, null, $"the file is empty (no {records})");
 }

@@ -51,8 +51,7 @@ public static class Vectors
 
     private static byte[] ReadChecked(string path, out int count, out int dim)
     {
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 4)
             ThrowHelper.Artifact(path, "too short to be a .fvecs/.ivecs file");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Mmse.Internals;
 
 namespace Mmse.Evaluation;
 
@@ -74,8 +75,7 @@ public sealed class QuerySegments
     public static QuerySegments Read(string path, int requests)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: segments file not found");
+        ThrowHelper.IfFileMissing(path, "segments file");
         var labels = new List<string>(requests);
         var interned = new Dictionary<string, string>(StringComparer.Ordinal);
         using var reader = new StreamReader(path, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true);
@@ -88,17 +88,17 @@ public sealed class QuerySegments
                 if (labels.Count == requests)
                 {
                     if (string.IsNullOrWhiteSpace(text) && reader.Peek() < 0) break;
-                    throw new MmseDataException(path, line, null, $"more lines than the {requests:N0} test requests; the file must align with the test log line by line");
+                    ThrowHelper.Data(path, line, null, $"more lines than the {requests:N0} test requests; the file must align with the test log line by line");
                 }
                 labels.Add(Label(path, line, text, interned));
             }
         }
         catch (DecoderFallbackException e)
         {
-            throw new MmseDataException(path, line + 1, null, $"not valid UTF-8 ({e.Message})");
+            ThrowHelper.Data(path, line + 1, null, $"not valid UTF-8 ({e.Message})");
         }
         if (labels.Count != requests)
-            throw new MmseInputException($"{path}: {labels.Count:N0} lines but the test log has {requests:N0} requests; the file must align with the test log line by line");
+            ThrowHelper.Input($"{path}: {labels.Count:N0} lines but the test log has {requests:N0} requests; the file must align with the test log line by line");
         return new QuerySegments([.. labels]);
     }
 
@@ -111,21 +111,21 @@ public sealed class QuerySegments
         }
         catch (JsonException e)
         {
-            throw new MmseDataException(path, line, null, $"not a JSON object ({e.Message})");
+            document = ThrowHelper.Data<JsonDocument>(path, line, null, $"not a JSON object ({e.Message})");
         }
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new MmseDataException(path, line, null, "not a JSON object");
+                ThrowHelper.Data(path, line, null, "not a JSON object");
             if (!root.TryGetProperty(FieldName, out var value))
-                throw new MmseDataException(path, line, FieldName, "missing");
+                ThrowHelper.Data(path, line, FieldName, "missing");
             if (value.ValueKind != JsonValueKind.String)
-                throw new MmseDataException(path, line, FieldName, $"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}");
+                ThrowHelper.Data(path, line, FieldName, $"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}");
             var label = value.GetString()!;
             var problem = Problem(label);
             if (problem is not null)
-                throw new MmseDataException(path, line, FieldName, problem);
+                ThrowHelper.Data(path, line, FieldName, problem);
             if (!interned.TryGetValue(label, out var shared))
                 interned[label] = shared = label;
             return shared;

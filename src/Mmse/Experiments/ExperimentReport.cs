@@ -119,8 +119,7 @@ public static class ExperimentReport
         header.AddRange(TableMetrics);
         header.Add("train s");
         header.Add("train req/s");
-        md.AppendLine("| " + string.Join(" | ", header) + " |");
-        md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", header.Count)));
+        ReportFormat.Header(md, header);
         var best = TableMetrics.ToDictionary(m => m, m => variants.Max(v => v.Metrics.GetValueOrDefault(m)));
         foreach (var v in variants)
         {
@@ -128,18 +127,15 @@ public static class ExperimentReport
             foreach (var metric in TableMetrics)
             {
                 var value = v.Metrics.GetValueOrDefault(metric);
-                var text = value.ToString("0.0000", CultureInfo.InvariantCulture);
+                var text = ReportFormat.Metric(value);
                 if (Math.Abs(value - best[metric]) < 1e-12) text = $"**{text}**";
                 if (tests.TryGetValue(v.Name, out var perMetric) && perMetric.TryGetValue(metric, out var t))
-                {
-                    var sign = t.Difference >= 0 ? "+" : "−";
-                    text += $" ({sign}{Math.Abs(t.Difference).ToString("0.0000", CultureInfo.InvariantCulture)}, p={P(t.PValue)}{(t.IsSignificant() ? " †" : "")})";
-                }
+                    text += ReportFormat.Comparison(t);
                 cells.Add(text);
             }
             cells.Add(v.TrainSeconds is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "–");
             cells.Add(v.TrainRequestsPerSecond is { } r ? r.ToString("#,0", CultureInfo.InvariantCulture) : "–");
-            md.AppendLine("| " + string.Join(" | ", cells) + " |");
+            ReportFormat.Row(md, cells);
         }
         md.AppendLine();
 
@@ -147,10 +143,9 @@ public static class ExperimentReport
         {
             md.AppendLine("## Against the known truth").AppendLine();
             md.AppendLine("The synthetic marketplace knows every item's true grade for each test request (grade 3 counted as `order`, grade 2 as `click`), including relevant items the simulated engine never displayed. Same metrics, targets from `truth.jsonl`:").AppendLine();
-            md.AppendLine("| variant | " + string.Join(" | ", TableMetrics) + " |");
-            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", TableMetrics.Count + 1)));
+            ReportFormat.Header(md, ["variant", .. TableMetrics]);
             foreach (var v in variants.Where(v => v.TruthMetrics is not null))
-                md.AppendLine($"| {v.Name} | " + string.Join(" | ", TableMetrics.Select(m => v.TruthMetrics![m].ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+                ReportFormat.Row(md, [v.Name, .. TableMetrics.Select(m => ReportFormat.Metric(v.TruthMetrics![m]))]);
             md.AppendLine();
         }
 
@@ -161,10 +156,9 @@ public static class ExperimentReport
         {
             md.AppendLine("## Diagnostics").AppendLine();
             md.AppendLine("How each trained model scores the test queries (docs/experiments.md, \"Diagnostics\"): head cosine and the share of top-10 items won by a second head (K ≥ 2 only), the mean fused score of random items and of ordered items, how much the fusion lifts them above the mean head, and the score at rank 100.").AppendLine();
-            md.AppendLine("| variant | " + string.Join(" | ", ModelDiagnostics.Names) + " |");
-            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", ModelDiagnostics.Names.Count + 1)));
+            ReportFormat.Header(md, ["variant", .. ModelDiagnostics.Names]);
             foreach (var v in variants.Where(v => v.Diagnostics is not null))
-                md.AppendLine($"| {v.Name} | " + string.Join(" | ", v.Diagnostics!.Values.Select(x => double.IsNaN(x) ? "–" : x.ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+                ReportFormat.Row(md, [v.Name, .. v.Diagnostics!.Values.Select(ReportFormat.Diagnostic)]);
             md.AppendLine();
         }
 
@@ -195,9 +189,7 @@ public static class ExperimentReport
                 ["train_seconds"] = v.TrainSeconds is { } s ? Round(s) : null,
                 ["train_requests_per_s"] = v.TrainRequestsPerSecond is { } r ? Round(r) : null,
                 ["requests"] = v.PerRequest.Length,
-                ["diagnostics"] = v.Diagnostics is { } diag
-                    ? ModelDiagnostics.Names.Zip(diag.Values).Where(p => double.IsFinite(p.Second)).ToDictionary(p => p.First, p => Round(p.Second))
-                    : null,
+                ["diagnostics"] = v.Diagnostics is { } diag ? ReportFormat.DiagnosticsJson(diag) : null,
                 ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
                 ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
                 {
@@ -222,9 +214,7 @@ public static class ExperimentReport
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
-
-    private static string P(double p) => p < 0.001 ? "<0.001" : p.ToString("0.000", CultureInfo.InvariantCulture);
+    private static double Round(double v) => ReportFormat.Round(v);
 
     private static string RecallPlot(IReadOnlyList<VariantResult> variants, string reference)
     {

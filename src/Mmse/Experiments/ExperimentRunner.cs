@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Evaluation;
+using Mmse.Internals;
 using Mmse.Model;
 using Mmse.Training;
 
@@ -48,7 +49,7 @@ public static class ExperimentVariants
 
     public static ExperimentVariant Get(string name) =>
         All.FirstOrDefault(v => v.Name == name)
-        ?? throw new MmseInputException($"unknown variant '{name}'; known: {string.Join(", ", All.Select(v => v.Name))}");
+        ?? ThrowHelper.Input<ExperimentVariant>($"unknown variant '{name}'; known: {string.Join(", ", All.Select(v => v.Name))}");
 }
 
 /// <summary>Settings of an experiment; every variant trains from the same base options.</summary>
@@ -182,7 +183,7 @@ public static class ExperimentRunner
             int[][] ranked, QuerySegments segments)
         {
             if (segments.Count != test.Count)
-                throw new MmseInputException($"the segments file has {segments.Count:N0} lines but the test log has {test.Count:N0} requests");
+                ThrowHelper.Input($"the segments file has {segments.Count:N0} lines but the test log has {test.Count:N0} requests");
             var kd = model.Heads * model.Dim;
             var result = new Dictionary<string, ModelDiagnostics>(StringComparer.Ordinal);
             foreach (var name in segments.Names)

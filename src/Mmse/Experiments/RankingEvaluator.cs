@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Evaluation;
+using Mmse.Internals;
 
 namespace Mmse.Experiments;
 
@@ -51,7 +52,7 @@ public static class RankingEvaluator
         int threads, CancellationToken cancellation, Action<int>? progress)
     {
         if (truth is not null && truth.Count != test.Count)
-            throw new MmseInputException($"the truth file has {truth.Count} requests but the test log has {test.Count}; they must align line by line");
+            ThrowHelper.Input($"the truth file has {truth.Count} requests but the test log has {test.Count}; they must align line by line");
         var perRequest = new double[test.Count][];
         var truthPerRequest = truth is null ? null : new double[test.Count][];
         var rankings = new int[test.Count][];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Mmse.Evaluation;
+using Mmse.Internals;
 
 namespace Mmse.Experiments;
 
@@ -35,7 +36,7 @@ public static class SegmentReport
         foreach (var v in variants)
         {
             if (v.PerRequest.Length != segments.Count)
-                throw new MmseInputException($"the segments file has {segments.Count:N0} lines but variant '{v.Name}' was evaluated on {v.PerRequest.Length:N0} requests");
+                ThrowHelper.Input($"the segments file has {segments.Count:N0} lines but variant '{v.Name}' was evaluated on {v.PerRequest.Length:N0} requests");
         }
         var perVariant = variants.ToDictionary(v => v.Name, v => (
             Test: SegmentMetrics.Compute(segments, v.PerRequest),
@@ -81,8 +82,7 @@ public static class SegmentReport
         var header = new List<string> { "segment", "requests", "variant" };
         header.AddRange(TestedMetrics);
         if (truth) header.AddRange(TestedMetrics.Select(m => "truth " + m));
-        md.AppendLine("| " + string.Join(" | ", header) + " |");
-        md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", header.Count)));
+        ReportFormat.Header(md, header);
         var orderIndex = Index("recall_order@100");
         foreach (var r in rows)
         {
@@ -99,17 +99,16 @@ public static class SegmentReport
                 foreach (var metric in TestedMetrics)
                     cells.Add(r.Truth is null ? "–" : Cell(r.Truth, metric, r.TruthTests));
             }
-            md.AppendLine("| " + string.Join(" | ", cells) + " |");
+            ReportFormat.Row(md, cells);
         }
         md.AppendLine();
         if (rows.Any(r => r.Diagnostics is not null))
         {
             md.AppendLine("### Diagnostics per segment").AppendLine();
             md.AppendLine("The diagnostics of the trained variants (docs/experiments.md, \"Diagnostics\") over each segment's requests: whether a second head wins part of a query's top 10 where the query names several intents.").AppendLine();
-            md.AppendLine("| segment | variant | " + string.Join(" | ", ModelDiagnostics.Names) + " |");
-            md.AppendLine("|" + string.Concat(Enumerable.Repeat(" --- |", ModelDiagnostics.Names.Count + 2)));
+            ReportFormat.Header(md, ["segment", "variant", .. ModelDiagnostics.Names]);
             foreach (var r in rows.Where(r => r.Diagnostics is not null))
-                md.AppendLine($"| {r.Segment} | {r.Variant} | " + string.Join(" | ", r.Diagnostics!.Values.Select(x => double.IsNaN(x) ? "–" : x.ToString("0.0000", CultureInfo.InvariantCulture))) + " |");
+                ReportFormat.Row(md, [r.Segment, r.Variant, .. r.Diagnostics!.Values.Select(ReportFormat.Diagnostic)]);
             md.AppendLine();
         }
         return md.ToString();
@@ -133,9 +132,7 @@ public static class SegmentReport
                     ["truth_metrics"] = r.Truth?.Metrics.ToDictionary(p => p.Key, p => Round(p.Value)),
                     ["p_values_vs_reference"] = r.Tests.Count == 0 ? null : r.Tests.ToDictionary(p => p.Key, p => Round(p.Value.PValue)),
                     ["truth_p_values_vs_reference"] = r.TruthTests.Count == 0 ? null : r.TruthTests.ToDictionary(p => p.Key, p => Round(p.Value.PValue)),
-                    ["diagnostics"] = r.Diagnostics is { } diag
-                        ? ModelDiagnostics.Names.Zip(diag.Values).Where(p => double.IsFinite(p.Second)).ToDictionary(p => p.First, p => Round(p.Second))
-                        : null,
+                    ["diagnostics"] = r.Diagnostics is { } diag ? ReportFormat.DiagnosticsJson(diag) : null,
                 }),
             };
         }
@@ -145,13 +142,9 @@ public static class SegmentReport
     private static string Cell(SegmentMetrics metrics, string metric, IReadOnlyDictionary<string, PairedComparison> tests)
     {
         if (metrics.Defined[Index(metric)] == 0) return "–";
-        var text = metrics.Metrics[metric].ToString("0.0000", CultureInfo.InvariantCulture);
+        var text = ReportFormat.Metric(metrics.Metrics[metric]);
         if (tests.TryGetValue(metric, out var t) && t.Pairs > 0)
-        {
-            var sign = t.Difference >= 0 ? "+" : "−";
-            var p = t.PValue < 0.001 ? "<0.001" : t.PValue.ToString("0.000", CultureInfo.InvariantCulture);
-            text += $" ({sign}{Math.Abs(t.Difference).ToString("0.0000", CultureInfo.InvariantCulture)}, p={p}{(t.IsSignificant() ? " †" : "")})";
-        }
+            text += ReportFormat.Comparison(t);
         return text;
     }
 
@@ -164,5 +157,5 @@ public static class SegmentReport
         throw new ArgumentException($"unknown metric '{metric}'", nameof(metric));
     }
 
-    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
+    private static double Round(double v) => ReportFormat.Round(v);
 }

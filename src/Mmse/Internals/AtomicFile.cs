@@ -9,20 +9,41 @@ public sealed class AtomicFile : IDisposable
     private readonly string _temp;
     private bool _committed;
 
+    /// <summary>
+    /// Opens a temporary file beside <paramref name="path"/>, creating its folder when missing.
+    /// </summary>
+    /// <exception cref="MmseInputException">
+    /// <paramref name="path"/> is a folder, or its folder cannot be created (a file stands in the way).
+    /// </exception>
     public AtomicFile(string path, int bufferSize = 1 << 16)
     {
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path))
+            ThrowHelper.Input($"{Path}: is a folder, not a file");
         var dir = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(dir))
-            Directory.CreateDirectory(dir);
+        {
+            try
+            {
+                Directory.CreateDirectory(dir);
+            }
+            catch (IOException e)
+            {
+                // The runtime says only "the file ... already exists"; name what we tried to do.
+                ThrowHelper.Input($"{Path}: cannot create the folder '{dir}' ({e.Message})");
+            }
+        }
         _temp = $"{Path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         Stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize);
     }
 
+    /// <summary>The full path the file appears under on <see cref="Commit"/>.</summary>
     public string Path { get; }
 
+    /// <summary>The temporary file to write into; closed by <see cref="Commit"/> or <see cref="Dispose"/>.</summary>
     public FileStream Stream { get; }
 
+    /// <summary>Flushes and closes the temporary file and renames it over <see cref="Path"/>.</summary>
     public void Commit()
     {
         Stream.Flush(flushToDisk: false);
@@ -31,6 +52,7 @@ public sealed class AtomicFile : IDisposable
         _committed = true;
     }
 
+    /// <summary>Without a successful <see cref="Commit"/>, removes the temporary file and leaves <see cref="Path"/> as it was.</summary>
     public void Dispose()
     {
         if (_committed)

@@ -41,4 +41,15 @@ public static class ThrowHelper
     [DoesNotReturn]
     public static void DimensionMismatch(string name, int actual, int expected) =>
         throw new ArgumentException($"'{name}':{actual} must equal the model's {expected}");
+
+    /// <summary>
+    /// Refuses an input file that is not there with the message every reader gives:
+    /// "<c>{path}: {what} not found</c>" (<paramref name="what"/> is "file" unless the kind of
+    /// file helps the user, such as "segments file").
+    /// </summary>
+    public static void IfFileMissing(string path, string what = "file")
+    {
+        if (!File.Exists(path))
+            Input($"{path}: {what} not found");
+    }
 }

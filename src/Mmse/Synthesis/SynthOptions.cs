@@ -1,3 +1,5 @@
+using Mmse.Internals;
+
 namespace Mmse.Synthesis;
 
 /// <summary>The language of titles and queries.</summary>
@@ -192,7 +194,7 @@ public sealed record SynthOptions
     {
         static void Check(bool ok, string message)
         {
-            if (!ok) throw new MmseInputException(message);
+            if (!ok) ThrowHelper.Input(message);
         }
         Check(Items is >= 100 and <= 50_000_000, $"items: {Items} must be in [100, 50000000]");
         Check(Requests is >= 1 and <= 200_000_000, $"requests: {Requests} must be in [1, 200000000]");

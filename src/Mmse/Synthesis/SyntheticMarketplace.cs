@@ -125,7 +125,7 @@ public static class SyntheticMarketplace
                 var end = Math.Min(world.Count, start + SynthWorld.ItemBlock);
                 for (var i = start; i < end; i++)
                 {
-                    WriteItem(world, i, json);
+                    JsonlWriting.WriteItem(json, Item(world, i));
                     json.Flush();
                     buffer.Write("\n"u8);
                     json.Reset(buffer);
@@ -155,24 +155,6 @@ public static class SyntheticMarketplace
 
     /// <summary>The catalog id of item i.</summary>
     public static string Id(int item) => (RequestGenerator.IdBase + item).ToString(CultureInfo.InvariantCulture);
-
-    private static void WriteItem(SynthWorld world, int i, Utf8JsonWriter json)
-    {
-        // Same fields and order as CatalogJsonlWriter.Write (a test holds the bytes equal).
-        var item = Item(world, i);
-        json.WriteStartObject();
-        json.WriteString("id", item.Id);
-        json.WriteString("title", item.Title);
-        json.WriteString("brand", item.Brand);
-        json.WriteString("category", item.Category);
-        json.WriteString("shop", item.Shop);
-        json.WriteStartObject("attributes");
-        foreach (var (key, value) in item.Attributes!)
-            json.WriteString(key, value);
-        json.WriteEndObject();
-        json.WriteNumber("price", Math.Round(item.Price!.Value, 2));
-        json.WriteEndObject();
-    }
 
     private static void WriteManifest(string path, SynthOptions options, SynthWorld world, SynthSummary summary)
     {

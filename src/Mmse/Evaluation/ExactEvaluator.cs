@@ -106,85 +106,10 @@ public sealed class ExactEvaluator
     }
 
     /// <summary>
-    /// The fused score the evaluator ranks by, given per-head cosines z [ScoringHeads]. For two heads it
-    /// is softmax(z / beta) . z written as z1 + (z0 - z1) sigmoid((z0 - z1) / beta), one exp instead of
-    /// two, with our own exp that also runs eight lanes at a time (the same number as
-    /// <see cref="PostFusion.Fuse(ReadOnlySpan{float}, float)"/> up to rounding);
-    /// clamped to the best head so the pruning bound "fused &lt;= best head" also holds in float.
+    /// The fused score the evaluator ranks by, given per-head cosines z [ScoringHeads]:
+    /// <see cref="PostFusion.FuseBounded"/> (kept here for callers of the evaluator).
     /// </summary>
-    public static float FusedScore(ReadOnlySpan<float> z, float beta)
-    {
-        switch (z.Length)
-        {
-            case 1:
-                return z[0];
-            case 2:
-                {
-                    var diff = z[0] - z[1];
-                    var s = z[1] + (diff / (1f + Exp(MathF.Min(MathF.Max(-diff / beta, ExpMin), ExpMax))));
-                    return MathF.Min(s, MathF.Max(z[0], z[1]));
-                }
-            default:
-                {
-                    var best = float.NegativeInfinity;
-                    foreach (var v in z)
-                        best = MathF.Max(best, v);
-                    return MathF.Min(PostFusion.Fuse(z, beta), best);
-                }
-        }
-    }
-
-    private const float ExpMin = -87f, ExpMax = 88f; // e^x stays a normal, finite float
-    private const float Log2E = 1.44269504f, RoundMagic = 12582912f; // 1.5 * 2^23: adding and subtracting rounds to an integer
-    private const float Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
-    private const float E1 = 5.0000001201e-1f, E2 = 1.6666665459e-1f, E3 = 4.1665795894e-2f, E4 = 8.3334519073e-3f,
-        E5 = 1.3981999507e-3f, E6 = 1.9875691500e-4f;
-
-    /// <summary>
-    /// e^x for x in [ExpMin, ExpMax] (Cephes expf: x = n ln2 + r, a degree-7 polynomial in r, times 2^n; about
-    /// 1 ulp). Written with plain float operations and FMAs that <see cref="Exp(Vector256{float})"/> repeats
-    /// lane by lane, so the scalar and the vector fused scores are the same bits.
-    /// </summary>
-    internal static float Exp(float x)
-    {
-        var n = (x * Log2E) + RoundMagic - RoundMagic;
-        var r = MathF.FusedMultiplyAdd(-n, Ln2Hi, x);
-        r = MathF.FusedMultiplyAdd(-n, Ln2Lo, r);
-        var p = MathF.FusedMultiplyAdd(E6, r, E5);
-        p = MathF.FusedMultiplyAdd(p, r, E4);
-        p = MathF.FusedMultiplyAdd(p, r, E3);
-        p = MathF.FusedMultiplyAdd(p, r, E2);
-        p = MathF.FusedMultiplyAdd(p, r, E1);
-        p = MathF.FusedMultiplyAdd(p, r, 1f);
-        p = MathF.FusedMultiplyAdd(p, r, 1f);
-        return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
-    }
-
-    /// <summary>Eight lanes of <see cref="Exp(float)"/>, operation for operation (needs FMA).</summary>
-    internal static Vector256<float> Exp(Vector256<float> x)
-    {
-        var n = (x * Log2E) + Vector256.Create(RoundMagic) - Vector256.Create(RoundMagic);
-        var r = Fma.MultiplyAdd(-n, Vector256.Create(Ln2Hi), x);
-        r = Fma.MultiplyAdd(-n, Vector256.Create(Ln2Lo), r);
-        var p = Fma.MultiplyAdd(Vector256.Create(E6), r, Vector256.Create(E5));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(E4));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(E3));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(E2));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(E1));
-        p = Fma.MultiplyAdd(p, r, Vector256<float>.One);
-        p = Fma.MultiplyAdd(p, r, Vector256<float>.One);
-        var scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-        return p * scale.AsSingle();
-    }
-
-    /// <summary>Eight lanes of the two-head <see cref="FusedScore"/>, operation for operation.</summary>
-    internal static Vector256<float> Fuse8(Vector256<float> z0, Vector256<float> z1, Vector256<float> beta)
-    {
-        var diff = z0 - z1;
-        var x = Vector256.Min(Vector256.Max(-diff / beta, Vector256.Create(ExpMin)), Vector256.Create(ExpMax));
-        var s = z1 + (diff / (Vector256<float>.One + Exp(x)));
-        return Vector256.Min(s, Vector256.Max(z0, z1));
-    }
+    public static float FusedScore(ReadOnlySpan<float> z, float beta) => PostFusion.FuseBounded(z, beta);
 
     /// <summary>
     /// The plain definition of <see cref="SearchMany"/>: every (query, item) pair scored by per-head dot
@@ -378,7 +303,7 @@ public sealed class ExactEvaluator
                 {
                     if (((hits >> g) & 0xFF) == 0)
                         continue;
-                    var f = Fuse8(Vector256.Create<float>(z[g..]), Vector256.Create<float>(z[(Panel + g)..]), betas);
+                    var f = PostFusion.FuseBounded8(Vector256.Create<float>(z[g..]), Vector256.Create<float>(z[(Panel + g)..]), betas);
                     f.CopyTo(fused[g..]);
                     kept |= Vector256.GreaterThanOrEqual(f, limit).ExtractMostSignificantBits() << g;
                 }

@@ -69,6 +69,13 @@ public sealed class AllowedSet
         return filter;
     }
 
+    /// <summary>Bits [32 i, 32 i + 32) as one word (bit j = position 32 i + j); 0 past the end.</summary>
+    internal uint Word32(int index)
+    {
+        var w = index >> 1;
+        return w < _bits.Length ? (uint)(_bits[w] >> ((index & 1) * 32)) : 0;
+    }
+
     /// <summary>Allowed positions in ascending order.</summary>
     public IEnumerable<int> Positions()
     {

@@ -1,5 +1,6 @@
 using Mmse.Evaluation;
 using Mmse.Model;
+using Mmse.Numerics;
 using Mmse.Tests.Fixtures;
 
 namespace Mmse.Tests.Evaluation;
@@ -121,39 +122,6 @@ public class ExactEvaluatorTests
         Assert.Equal(defined.Average(), result.Metrics["recall_order@100"], 9);
         // With 200 items every item is in the top 1000: recall@1000 is 1.
         Assert.Equal(1.0, result.Metrics["recall_click@1000"], 9);
-    }
-}
-
-public class TopKTests
-{
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(5, 3)]
-    [InlineData(10, 100)]
-    [InlineData(1000, 5000)]
-    [InlineData(7, 7)]
-    [InlineData(300, 20000)]
-    [InlineData(256, 3000)]
-    public void Keeps_exactly_the_best_k_with_ties_to_the_lower_index(int k, int n)
-    {
-        var rng = new Mmse.Numerics.Rng((ulong)(k * 31 + n));
-        // Few distinct values so ties are everywhere; negatives, zeros and positives.
-        var scores = Enumerable.Range(0, n).Select(_ => (float)(rng.Next(21) - 10) / 4).ToArray();
-        var top = new ExactEvaluator.TopK(k);
-        for (var i = 0; i < n; i++)
-            top.Push(scores[i], i);
-        var (items, values) = top.Sorted();
-        var expected = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToArray();
-        Assert.Equal(expected, items);
-        Assert.Equal(expected.Select(i => scores[i]), values);
-    }
-
-    [Fact]
-    public void Pack_orders_by_score_then_lower_index()
-    {
-        Assert.True(ExactEvaluator.TopK.Pack(0.5f, 7) > ExactEvaluator.TopK.Pack(-0.5f, 1));
-        Assert.True(ExactEvaluator.TopK.Pack(0.5f, 1) > ExactEvaluator.TopK.Pack(0.5f, 7));
-        Assert.Equal((-2.25f, 42), ExactEvaluator.TopK.Unpack(ExactEvaluator.TopK.Pack(-2.25f, 42)));
     }
 
     [Theory]

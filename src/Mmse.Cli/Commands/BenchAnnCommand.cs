@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Numerics;
 
 namespace Mmse.Cli.Commands;
 

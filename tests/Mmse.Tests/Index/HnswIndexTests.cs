@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Numerics;
 
 namespace Mmse.Tests.Index;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Mmse.Index;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Benchmarks;
 
@@ -76,7 +76,7 @@ internal static class EngineLatency
                     hits += found.Count;
                     if (pass == 0 && truth is not null)
                     {
-                        recall += (double)found.Items.ToArray().Intersect(truth[qi]).Count() / Math.Max(1, truth[qi].Length);
+                        recall += (double)AnnMeasure.TrueHits(found.Items, truth[qi], out _) / Math.Max(1, truth[qi].Length);
                         tieRecall += (double)TieRecall.Count(found.Scores, kthScore[qi], truth[qi].Length) / Math.Max(1, truth[qi].Length);
                     }
                     if (pass == 0)
@@ -88,7 +88,7 @@ internal static class EngineLatency
             }
             Console.WriteLine($"  encode  {Percentiles(encode)}");
             Console.WriteLine($"  search  {Percentiles(search)}");
-            Console.WriteLine($"  total   {Percentiles(total)}  ({total.Count / total.Sum() * 1000:F0} queries/s on one thread; {hits} hits)");
+            Console.WriteLine($"  total   {Percentiles(total)}  ({LatencySummary.Of(total).QueriesPerSecond:F0} queries/s on one thread; {hits} hits)");
             if (truth is not null)
                 Console.WriteLine($"  recall@{k} against exact post-fusion search: {recall / queries.Length:F4} by id, {tieRecall / queries.Length:F4} with ties");
         }
@@ -97,9 +97,8 @@ internal static class EngineLatency
 
     private static string Percentiles(List<double> ms)
     {
-        var sorted = ms.Order().ToArray();
-        double At(double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+        var l = LatencySummary.Of(ms);
         return string.Create(CultureInfo.InvariantCulture,
-            $"mean {ms.Average():F3} ms  p50 {At(0.50):F3}  p90 {At(0.90):F3}  p99 {At(0.99):F3}  max {sorted[^1]:F3}");
+            $"mean {l.MeanMs:F3} ms  p50 {l.P50Ms:F3}  p90 {l.P90Ms:F3}  p99 {l.P99Ms:F3}  max {l.MaxMs:F3}");
     }
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server;
 

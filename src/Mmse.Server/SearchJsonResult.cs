@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Mmse.Data;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server;
 

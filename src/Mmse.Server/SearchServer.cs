@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mmse.Retrieval;
 using Mmse.Server.Endpoints;
-using Mmse.Serving;
 
 namespace Mmse.Server;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Mmse.Index;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server;
 

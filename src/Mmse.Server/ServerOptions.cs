@@ -4,7 +4,7 @@ namespace Mmse.Server;
 /// How the search service listens and what it refuses. Defaults keep a slow or hostile client
 /// from holding a connection or memory: every wait has a timeout, every body a size limit.
 /// Limits on a search itself (query length, k, batch size) are the engine's
-/// <see cref="Mmse.Serving.SearchLimits"/>, given to its loader, so a reload may change them.
+/// <see cref="Mmse.Retrieval.SearchLimits"/>, given to its loader, so a reload may change them.
 /// </summary>
 public sealed record ServerOptions
 {

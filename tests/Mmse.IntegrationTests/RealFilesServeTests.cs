@@ -5,7 +5,7 @@ using Mmse.Cli;
 using Mmse.Data;
 using Mmse.Index;
 using Mmse.Model;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.IntegrationTests;
 

@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Mmse.Data;
+using Mmse.Retrieval;
 using Mmse.Server;
-using Mmse.Serving;
 
 namespace Mmse.IntegrationTests;
 

@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Mmse.Data;
+using Mmse.Retrieval;
 using Mmse.Server;
-using Mmse.Serving;
 
 namespace Mmse.IntegrationTests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Numerics;
 
 namespace Mmse.Cli.Commands;
 
@@ -109,7 +110,7 @@ internal sealed class BenchAnnCommand : Command
         foreach (var ef in efs)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            var (recall, recallTies, qps, qpsCpu, p50, p99) = Run(index, queries, nq, dim, truth, k, ef, threads);
+            var (recall, recallTies, qps, qpsCpu, p50, p99) = AnnMeasure.Run(index, queries, nq, dim, truth, k, ef, threads);
             context.Out.WriteLine($"{ef,6} {recall,10:F4} {recallTies,10:F4} {qps,10:F0} {qpsCpu,10:F0} {p50,8:F3} {p99,8:F3}");
             runs.Add(new()
             {
@@ -152,84 +153,6 @@ internal sealed class BenchAnnCommand : Command
         }
         return ExitCodes.Ok;
     }
-
-    /// <summary>Runs every query once; qps_cpu divides by the process's CPU time, which other load on the machine disturbs far less than wall time.</summary>
-    private static (double Recall, double RecallTies, double Qps, double QpsCpu, double P50, double P99) Run(
-        HnswIndex index, float[] queries, int nq, int dim, int[] truth, int k, int ef, int threads)
-    {
-        var found = new int[nq * k];
-        Array.Fill(found, -1);
-        var latency = new double[nq];
-        // Warm-up for at least half a second: tiered JIT promotes the search loop to optimised code
-        // only after a delay, so a few hundred queries would leave the first ef measured on tier 0.
-        var warm = new int[k];
-        var warmScores = new float[k];
-        var warmClock = Stopwatch.StartNew();
-        for (var w = 0; nq > 0 && (w < 200 || warmClock.ElapsedMilliseconds < 500); w++)
-            index.Search(queries.AsSpan(w % nq * dim, dim), k, ef, null, warm, warmScores);
-
-        var wall = Stopwatch.StartNew();
-        var cpu0 = Environment.CpuUsage.TotalTime;
-        if (threads <= 1)
-        {
-            var scores = new float[k];
-            for (var q = 0; q < nq; q++)
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                index.Search(queries.AsSpan(q * dim, dim), k, ef, null, found.AsSpan(q * k, k), scores);
-                latency[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            }
-        }
-        else
-        {
-            Parallel.For(0, nq, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new float[k], (q, _, scores) =>
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                index.Search(queries.AsSpan(q * dim, dim), k, ef, null, found.AsSpan(q * k, k), scores);
-                latency[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                return scores;
-            }, _ => { });
-        }
-        var seconds = wall.Elapsed.TotalSeconds;
-        var cpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
-
-        long hits = 0, tieHits = 0, total = 0;
-        var foundScores = new float[k];
-        for (var q = 0; q < nq; q++)
-        {
-            var t = truth.AsSpan(q * k, k);
-            var f = found.AsSpan(q * k, k);
-            var query = queries.AsSpan(q * dim, dim);
-            var last = t.Length - 1;
-            while (last >= 0 && t[last] < 0)
-                last--;
-            foreach (var id in t)
-            {
-                if (id < 0)
-                    continue;
-                total++;
-                if (f.Contains(id))
-                    hits++;
-            }
-            if (last < 0)
-                continue;
-            var m = 0;
-            foreach (var id in f)
-            {
-                if (id >= 0)
-                    foundScores[m++] = Dot(index, query, id);
-            }
-            tieHits += TieRecall.Count(foundScores.AsSpan(0, m), Dot(index, query, t[last]), last + 1);
-        }
-        Array.Sort(latency);
-        var p50 = nq == 0 ? 0 : latency[(int)Math.Min(nq - 1, Math.Floor(0.50 * nq))];
-        var p99 = nq == 0 ? 0 : latency[(int)Math.Min(nq - 1, Math.Floor(0.99 * nq))];
-        return (total == 0 ? 1 : (double)hits / total, total == 0 ? 1 : (double)tieHits / total,
-            nq / Math.Max(seconds, 1e-9), nq / Math.Max(cpuSeconds, 1e-9), p50, p99);
-    }
-
-    private static float Dot(HnswIndex index, ReadOnlySpan<float> query, int position) =>
-        System.Numerics.Tensors.TensorPrimitives.Dot(query, index.GetVector(position));
 }
 
 internal sealed class BenchGenVectorsCommand : Command

@@ -115,17 +115,17 @@ internal sealed class DemoCommand : Command
         SearchLog test, Catalog catalog)
     {
         var n = Math.Min(500, test.Count);
-        var heads = new float[model.Heads * model.Dim];
+        // The same engine as the server and `search --index`: one rule for ids the catalog lacks.
+        var retriever = new IndexedRetriever(model, index, catalog, ef: 128);
         long agree = 0, total = 0;
         var clock = Stopwatch.StartNew();
         for (var r = 0; r < n; r++)
         {
-            model.EncodeQuery(test.Queries[r], heads);
-            var hits = index.SearchMultiHead(heads, model.Heads, model.Beta, 10, ef: 128);
+            var (items, _) = retriever.Search(test.Queries[r], 10);
             var top = exact[r].Take(10).ToHashSet();
-            foreach (var hit in hits)
+            foreach (var item in items)
             {
-                if (top.Contains(catalog.IndexOf(hit.Id))) agree++;
+                if (top.Contains(item)) agree++;
             }
             total += top.Count;
         }

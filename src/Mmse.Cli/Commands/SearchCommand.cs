@@ -3,6 +3,7 @@ using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Index;
 using Mmse.Model;
+using Mmse.Retrieval;
 
 namespace Mmse.Cli.Commands;
 
@@ -52,6 +53,7 @@ internal sealed class SearchCommand : Command
         var catalog = DataLoading.LoadCatalog(catalogPath, DataReadOptions.Default, new DataProblems(), context);
         int[] items;
         float[] scores;
+        // Both go through SearchEngine (the server's): exact search over the panels, or the HNSW index.
         if (indexPath is not null)
         {
             using var index = HnswIndex.Open(indexPath);
@@ -60,9 +62,8 @@ internal sealed class SearchCommand : Command
         else
         {
             var evaluator = ExactEvaluator.Create(model, catalog, threads);
-            var heads = new float[model.Heads * model.Dim];
-            model.EncodeQuery(query, heads);
-            (items, scores) = evaluator.Search(heads, k);
+            var hits = new SearchEngine(new ModelQueryEncoder(model), evaluator.Index, catalog).SearchItems(query, k, null);
+            (items, scores) = (hits.Items.ToArray(), hits.Scores.ToArray());
         }
         for (var i = 0; i < items.Length; i++)
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,4}  {scores[i],8:F4}  {catalog.Ids[items[i]]}  {catalog.Titles[items[i]]}"));

@@ -1,5 +1,5 @@
+using Mmse.Retrieval;
 using Mmse.Server;
-using Mmse.Serving;
 
 namespace Mmse.Cli.Commands;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server.Endpoints;
 

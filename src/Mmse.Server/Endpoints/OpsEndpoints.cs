@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server.Endpoints;
 

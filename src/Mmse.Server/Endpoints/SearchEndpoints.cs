@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
 namespace Mmse.Server.Endpoints;
 

@@ -6,7 +6,7 @@ namespace Mmse.Index;
 /// Exact (brute-force) inner-product search: the ground truth for evaluation and for the
 /// approximate index's recall tests. Batch search runs queries in parallel, one top-k heap each.
 /// </summary>
-public sealed unsafe class FlatIndex : IItemIndex
+public sealed unsafe class FlatIndex : IPositionIds
 {
     private readonly float[] _vectors; // [count, dim]
     private readonly string[] _ids;
@@ -43,7 +43,7 @@ public sealed unsafe class FlatIndex : IItemIndex
     public ReadOnlySpan<float> Vector(int position) => _vectors.AsSpan(position * Dim, Dim);
 
     /// <summary>The k items with the highest inner product with <paramref name="query"/> [dim], best first.</summary>
-    public IndexHit[] Search(ReadOnlySpan<float> query, int k, ItemFilter? filter = null)
+    public IndexHit[] Search(ReadOnlySpan<float> query, int k, AllowedSet? filter = null)
     {
         CheckQuery(query.Length, 1);
         var heap = new ScoreHeap(k + 1);
@@ -85,7 +85,7 @@ public sealed unsafe class FlatIndex : IItemIndex
     /// Exact post-fusion search: the k items with the highest fused score of the
     /// <paramref name="headCount"/> heads [headCount, dim] (DESIGN §4), with per-head scores.
     /// </summary>
-    public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter = null)
+    public MultiHeadHit[] SearchMultiHead(ReadOnlySpan<float> heads, int headCount, float beta, int k, AllowedSet? filter = null)
     {
         CheckQuery(heads.Length, headCount);
         fixed (float* v = _vectors)
@@ -104,7 +104,7 @@ public sealed unsafe class FlatIndex : IItemIndex
 internal static unsafe class Exact
 {
     /// <summary>Pushes the best k of the allowed, live rows into <paramref name="heap"/> (cleared first).</summary>
-    public static void TopK(float* vectors, int count, int dim, float* query, int k, ItemFilter? filter, byte* deleted, ScoreHeap heap)
+    public static void TopK(float* vectors, int count, int dim, float* query, int k, AllowedSet? filter, byte* deleted, ScoreHeap heap)
     {
         heap.Clear();
         if (k <= 0)
@@ -131,7 +131,7 @@ internal static unsafe class Exact
     /// <summary>Fused multi-head scores over the given candidates (all rows when null); best k first.</summary>
     public static MultiHeadHit[] FusedTopK(
         float* vectors, int count, int dim, float* heads, int headCount, float beta, int k,
-        ItemFilter? filter, byte* deleted, ReadOnlySpan<string> ids, IEnumerable<int>? candidates,
+        AllowedSet? filter, byte* deleted, ReadOnlySpan<string> ids, IEnumerable<int>? candidates,
         Func<int, string>? idAt = null)
     {
         var heap = new ScoreHeap(k + 1);

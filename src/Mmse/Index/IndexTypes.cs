@@ -118,8 +118,11 @@ public readonly record struct IndexHit(int Position, string Id, float Score);
 /// <summary>One multi-head result: the fused score and the per-head scores z_k [heads].</summary>
 public sealed record MultiHeadHit(int Position, string Id, float Score, float[] HeadScores);
 
-/// <summary>What every index offers to filters and evaluation: positions and their ids.</summary>
-public interface IItemIndex
+/// <summary>
+/// What every vector index offers to filters and to the catalog mapping: positions and their ids.
+/// (The retrieval boundary, which answers with catalog items, is <see cref="Retrieval.IItemIndex"/>.)
+/// </summary>
+public interface IPositionIds
 {
     /// <summary>Number of positions (deleted ones included).</summary>
     int Count { get; }
@@ -129,4 +132,7 @@ public interface IItemIndex
 
     /// <summary>The id stored at a position.</summary>
     string IdAt(int position);
+
+    /// <summary>True when the position holds a deleted item (never returned). Default: nothing is deleted.</summary>
+    bool IsDeleted(int position) => false;
 }

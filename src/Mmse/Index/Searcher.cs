@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Mmse.Numerics;
 
 namespace Mmse.Index;
 
@@ -34,38 +35,6 @@ internal readonly unsafe struct Int8Scorer(float* scaledQuery, float bias, byte*
     public void Prefetch(int node) => VectorKernels.Prefetch(codes + (long)node * dim, dim);
 }
 
-/// <summary>
-/// <see cref="Numerics.PostFusion.Fuse(ReadOnlySpan{float}, float)"/> (the softmax(z / beta)-weighted
-/// mean of the head scores) accumulated one head at a time, with a running maximum (an online
-/// softmax), so a walk needs no buffer of head scores and one exp per head.
-/// </summary>
-internal struct FusionAccumulator(float first, float beta)
-{
-    private float _max = first;
-    private float _sumW = 1;
-    private float _sumWz = first;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(float z)
-    {
-        if (z > _max)
-        {
-            var scale = MathF.Exp((_max - z) / beta);
-            _sumW = (_sumW * scale) + 1;
-            _sumWz = (_sumWz * scale) + z;
-            _max = z;
-        }
-        else
-        {
-            var w = MathF.Exp((z - _max) / beta);
-            _sumW += w;
-            _sumWz += w * z;
-        }
-    }
-
-    public readonly float Score => _sumWz / _sumW;
-}
-
 /// <summary>The fused score of every head [heads, dim] against float32 vectors [count, dim].</summary>
 internal readonly unsafe struct FusedFloatScorer(float* heads, int headCount, float beta, float* vectors, int dim) : IScorer
 {
@@ -73,7 +42,7 @@ internal readonly unsafe struct FusedFloatScorer(float* heads, int headCount, fl
     public float Score(int node)
     {
         var v = vectors + (long)node * dim;
-        var fusion = new FusionAccumulator(VectorKernels.Dot(heads, v, dim), beta);
+        var fusion = new PostFusion.Accumulator(VectorKernels.Dot(heads, v, dim), beta);
         for (var h = 1; h < headCount; h++)
             fusion.Add(VectorKernels.Dot(heads + (long)h * dim, v, dim));
         return fusion.Score;
@@ -94,7 +63,7 @@ internal readonly unsafe struct FusedInt8Scorer(float* scaledHeads, float* biase
     public float Score(int node)
     {
         var c = codes + (long)node * dim;
-        var fusion = new FusionAccumulator(biases[0] + VectorKernels.DotU8(scaledHeads, c, dim), beta);
+        var fusion = new PostFusion.Accumulator(biases[0] + VectorKernels.DotU8(scaledHeads, c, dim), beta);
         for (var h = 1; h < headCount; h++)
             fusion.Add(biases[h] + VectorKernels.DotU8(scaledHeads + (long)h * dim, c, dim));
         return fusion.Score;

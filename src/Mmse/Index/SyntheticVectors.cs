@@ -1,3 +1,4 @@
+using Mmse.Numerics;
 namespace Mmse.Index;
 
 /// <summary>

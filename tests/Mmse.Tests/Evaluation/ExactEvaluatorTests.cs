@@ -1,5 +1,6 @@
 using Mmse.Evaluation;
 using Mmse.Model;
+using Mmse.Numerics;
 using Mmse.Tests.Fixtures;
 
 namespace Mmse.Tests.Evaluation;
@@ -109,67 +110,6 @@ public class ExactEvaluatorTests
         Assert.Equal(new[] { fused[3], fused[0], fused[2], fused[1] }, scores);
     }
 
-    [Theory]
-    [InlineData(1, 0.1f)]
-    [InlineData(2, 0.1f)]
-    [InlineData(2, 0.001f)]
-    [InlineData(2, 50f)]
-    [InlineData(3, 0.1f)]
-    [InlineData(5, 0.02f)]
-    public void FusedScore_equals_PostFusion_and_never_exceeds_the_best_head(int heads, float beta)
-    {
-        var rng = new Mmse.Numerics.Rng((ulong)(heads * 1000 + (int)(beta * 1000)));
-        var z = new float[heads];
-        for (var trial = 0; trial < 2000; trial++)
-        {
-            var scale = trial % 3 == 0 ? 100f : 1f;
-            for (var h = 0; h < heads; h++)
-                z[h] = (float)(rng.NextGaussian() * scale);
-            if (trial % 7 == 0)
-                z[^1] = z[0]; // equal heads
-            var fast = ExactEvaluator.FusedScore(z, beta);
-            var reference = Mmse.Numerics.PostFusion.Fuse(z, beta);
-            var magnitude = z.Max(MathF.Abs);
-            Assert.True(MathF.Abs(fast - reference) <= 1e-6f * magnitude + 1e-30f, $"z=[{string.Join(", ", z)}] beta={beta}: {fast} vs {reference}");
-            Assert.True(fast <= z.Max());
-        }
-    }
-
-    [Fact]
-    public void Exp_is_within_two_ulps_and_the_vector_lanes_equal_the_scalar_bits()
-    {
-        var rng = new Mmse.Numerics.Rng(99);
-        var x = new float[4096];
-        for (var i = 0; i < x.Length; i++)
-            x[i] = i < 16 ? new[] { -87f, 88f, 0f, -0f, 1f, -1f, 0.34657359f, -0.34657359f, 1e-8f, -1e-8f, 50f, -50f, 87.9f, -86.9f, 0.5f, 2f }[i]
-                : (float)((rng.NextDouble() * 175) - 87);
-        for (var i = 0; i < x.Length; i += 8)
-        {
-            var lanes = ExactEvaluator.Exp(System.Runtime.Intrinsics.Vector256.Create<float>(x.AsSpan(i)));
-            for (var l = 0; l < 8; l++)
-            {
-                var scalar = ExactEvaluator.Exp(x[i + l]);
-                var exact = Math.Exp(x[i + l]);
-                var ulp = (double)MathF.BitIncrement((float)exact) - (float)exact;
-                Assert.True(Math.Abs(scalar - exact) <= 2 * ulp, $"exp({x[i + l]}) = {scalar}, expected {exact}");
-                if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(lanes[l]));
-            }
-        }
-    }
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Cancellation_surfaces_as_OperationCanceledException(int threads)
-    {
-        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Dim = 4 });
-        var evaluator = new ExactEvaluator(model, new float[400 * 4], 400, threads);
-        using var cancelled = new CancellationTokenSource();
-        cancelled.Cancel();
-        Assert.Throws<OperationCanceledException>(() => evaluator.SearchMany(new float[200 * 2 * 4], 200, 10, threads, cancellation: cancelled.Token));
-    }
-
     [Fact]
     public void Evaluate_returns_averages_and_per_request_values()
     {
@@ -183,37 +123,16 @@ public class ExactEvaluatorTests
         // With 200 items every item is in the top 1000: recall@1000 is 1.
         Assert.Equal(1.0, result.Metrics["recall_click@1000"], 9);
     }
-}
 
-public class TopKTests
-{
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(5, 3)]
-    [InlineData(10, 100)]
-    [InlineData(1000, 5000)]
-    [InlineData(7, 7)]
-    [InlineData(300, 20000)]
-    [InlineData(256, 3000)]
-    public void Keeps_exactly_the_best_k_with_ties_to_the_lower_index(int k, int n)
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cancellation_surfaces_as_OperationCanceledException(int threads)
     {
-        var rng = new Mmse.Numerics.Rng((ulong)(k * 31 + n));
-        // Few distinct values so ties are everywhere; negatives, zeros and positives.
-        var scores = Enumerable.Range(0, n).Select(_ => (float)(rng.Next(21) - 10) / 4).ToArray();
-        var top = new ExactEvaluator.TopK(k);
-        for (var i = 0; i < n; i++)
-            top.Push(scores[i], i);
-        var (items, values) = top.Sorted();
-        var expected = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToArray();
-        Assert.Equal(expected, items);
-        Assert.Equal(expected.Select(i => scores[i]), values);
-    }
-
-    [Fact]
-    public void Pack_orders_by_score_then_lower_index()
-    {
-        Assert.True(ExactEvaluator.TopK.Pack(0.5f, 7) > ExactEvaluator.TopK.Pack(-0.5f, 1));
-        Assert.True(ExactEvaluator.TopK.Pack(0.5f, 1) > ExactEvaluator.TopK.Pack(0.5f, 7));
-        Assert.Equal((-2.25f, 42), ExactEvaluator.TopK.Unpack(ExactEvaluator.TopK.Pack(-2.25f, 42)));
+        var model = new MmseModel(new ModelOptions { Buckets = 16, EmbeddingDim = 4, Hidden = 4, Dim = 4 });
+        var evaluator = new ExactEvaluator(model, new float[400 * 4], 400, threads);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => evaluator.SearchMany(new float[200 * 2 * 4], 200, 10, threads, cancellation: cancelled.Token));
     }
 }

@@ -38,7 +38,7 @@ public class FlatIndexTests
     {
         var data = SyntheticVectors.Clustered(600, 8, 6, 1, 5);
         var flat = new FlatIndex(data, 8);
-        var filter = ItemFilter.FromPredicate(600, p => p % 3 == 0);
+        var filter = AllowedSet.FromPredicate(600, p => p % 3 == 0);
         Assert.All(flat.Search(data.AsSpan(0, 8), 10, filter), h => Assert.Equal(0, h.Position % 3));
         var heads = SyntheticVectors.Clustered(2, 8, 6, 1, 6);
         var hits = flat.SearchMultiHead(heads, 2, 0.1f, 5, filter);

@@ -22,7 +22,7 @@ public unsafe class FusedScorerTests
                 z[h] = (float)((random.NextDouble() * 2) - 1);
             if (trial % 5 == 0 && heads > 1)
                 z[1] = z[0]; // exact ties between heads
-            var fusion = new FusionAccumulator(z[0], beta);
+            var fusion = new Mmse.Numerics.PostFusion.Accumulator(z[0], beta);
             for (var h = 1; h < heads; h++)
                 fusion.Add(z[h]);
             var expected = PostFusion.Fuse(z, beta);

@@ -32,7 +32,7 @@ public class HnswIndexFilterTests
     {
         using var index = Build();
         var random = new Random(5);
-        var filter = ItemFilter.FromPredicate(N, _ => random.NextDouble() < 0.10);
+        var filter = AllowedSet.FromPredicate(N, _ => random.NextDouble() < 0.10);
         Assert.InRange(filter.AllowedCount, 350, 450);
         // By the estimate (4,000 items) the scan is cheaper: every query is answered exactly.
         for (var q = 0; q < 50; q++)
@@ -59,13 +59,13 @@ public class HnswIndexFilterTests
     {
         using var index = Build();
         var random = new Random(6);
-        var filter = ItemFilter.FromPredicate(N, _ => random.NextDouble() < 0.10);
+        var filter = AllowedSet.FromPredicate(N, _ => random.NextDouble() < 0.10);
         for (var i = 0; i < N; i += 13)
             index.Delete(index.IdAt(i)); // deleted positions are skipped by the scan too
         for (var q = 0; q + 1 < 50; q += 2)
         {
             var heads = s_queries.AsSpan(q * Dim, 2 * Dim).ToArray();
-            var live = ItemFilter.FromPredicate(N, p => filter.Contains(p) && !index.IsDeleted(p));
+            var live = AllowedSet.FromPredicate(N, p => filter.Contains(p) && !index.IsDeleted(p));
             Assert.Equal(s_flat.SearchMultiHead(heads, 2, 0.1f, K, live).Select(h => h.Position),
                 index.SearchMultiHead(heads, 2, 0.1f, K, 64, filter, walk).Select(h => h.Position));
         }
@@ -78,7 +78,7 @@ public class HnswIndexFilterTests
         using var index = Build();
         // The 10 % of items farthest from query 0: its walk meets no allowed item for a long way.
         var far = s_flat.Search(Q(0), N).Select(h => h.Position).Reverse().Take(N / 10);
-        var filter = ItemFilter.FromPositions(N, far);
+        var filter = AllowedSet.FromPositions(N, far);
         index.WalkScoreCost = 1e-6; // choose the walk...
         index.WalkBudgetFactor = 1e-6 * 0.5; // ...but allow it half as many scores as the scan's dot products
         var expected = s_flat.Search(Q(0), K, filter).Select(h => h.Position);

@@ -41,13 +41,13 @@ public class HnswIndexMultiHeadTests
     {
         var index = int8 ? s_int8.Value : s_float.Value;
         var random = new Random(heads * 100 + k);
-        ItemFilter?[] filters =
+        AllowedSet?[] filters =
         [
             null,
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.5),  // traversal with a filter
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.1),  // selective
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.01), // exact fall-back
-            new ItemFilter(N),                                            // nothing allowed
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.5),  // traversal with a filter
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.1),  // selective
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.01), // exact fall-back
+            new AllowedSet(N),                                            // nothing allowed
         ];
         for (var q = 0; q < 20; q++)
         {
@@ -63,7 +63,7 @@ public class HnswIndexMultiHeadTests
         using var index = Build(VectorQuantization.Int8);
         for (var i = 0; i < N; i += 7)
             Assert.True(index.Delete($"i{i}"));
-        var filter = ItemFilter.FromPredicate(N, p => p % 3 != 0);
+        var filter = AllowedSet.FromPredicate(N, p => p % 3 != 0);
         for (var q = 0; q < 10; q++)
         {
             var h = Heads(2, 300 + q);
@@ -124,13 +124,13 @@ public class HnswIndexMultiHeadTests
         for (var i = 0; i < N; i += 7)
             Assert.True(index.Delete($"i{i}"));
         var random = new Random(17);
-        ItemFilter?[] filters =
+        AllowedSet?[] filters =
         [
             null,
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.5),
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.1),
-            ItemFilter.FromPredicate(N, p => random.NextDouble() < 0.01),
-            new ItemFilter(N),
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.5),
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.1),
+            AllowedSet.FromPredicate(N, p => random.NextDouble() < 0.01),
+            new AllowedSet(N),
         ];
         foreach (var filter in filters)
         {
@@ -155,7 +155,7 @@ public class HnswIndexMultiHeadTests
         Assert.Throws<ArgumentOutOfRangeException>(() => index.SearchMultiHead(Heads(2, 1), 2, 0.1f, 10, 24, null, (MultiHeadWalk)7));
     }
 
-    private static void AssertSame(HnswIndex index, float[] heads, int headCount, int k, int ef, ItemFilter? filter)
+    private static void AssertSame(HnswIndex index, float[] heads, int headCount, int k, int ef, AllowedSet? filter)
     {
         var expected = index.SearchMultiHeadReference(heads, headCount, 0.1f, k, ef, filter);
         var positions = new int[k];

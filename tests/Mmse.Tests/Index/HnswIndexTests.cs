@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Numerics;
 
 namespace Mmse.Tests.Index;
 
@@ -61,7 +62,7 @@ public sealed class AnnFixture
         return total == 0 ? 1 : hit / total;
     }
 
-    public double Recall(HnswIndex index, int ef, ItemFilter? filter = null) => Recall(
+    public double Recall(HnswIndex index, int ef, AllowedSet? filter = null) => Recall(
         q => index.Search(Q(q), K, ef, filter).Select(h => h.Position),
         q => filter is null ? Truth.AsSpan(q * K, K).ToArray() : Flat.Search(Q(q), K, filter).Select(h => h.Position),
         Queries);
@@ -284,11 +285,11 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     public void Filtered_results_all_satisfy_the_filter_and_match_exact_filtered_search()
     {
         var random = new Random(4);
-        var broad = ItemFilter.FromPredicate(AnnFixture.N, _ => random.NextDouble() < 0.3);
-        var moderate = ItemFilter.FromPredicate(AnnFixture.N, p => p % 20 == 3);  // 5%: traversal
-        var tight = ItemFilter.FromPredicate(AnnFixture.N, p => p % 500 == 7);    // 0.2%: exact
+        var broad = AllowedSet.FromPredicate(AnnFixture.N, _ => random.NextDouble() < 0.3);
+        var moderate = AllowedSet.FromPredicate(AnnFixture.N, p => p % 20 == 3);  // 5%: traversal
+        var tight = AllowedSet.FromPredicate(AnnFixture.N, p => p % 500 == 7);    // 0.2%: exact
         // Correlated with the clusters (one cluster's worth of the nearest items of query 0): the hard case.
-        var cluster = ItemFilter.FromPositions(AnnFixture.N, f.Flat.Search(f.Q(0), 400).Select(h => h.Position));
+        var cluster = AllowedSet.FromPositions(AnnFixture.N, f.Flat.Search(f.Q(0), 400).Select(h => h.Position));
         foreach (var (filter, threshold) in new[] { (broad, 0.95), (moderate, 0.9), (tight, 0.999), (cluster, 0.9) })
         {
             for (var q = 0; q < AnnFixture.Queries; q++)
@@ -296,7 +297,7 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
             var recall = f.Recall(f.Index, 64, filter);
             Assert.True(recall >= threshold, $"filter with {filter.AllowedCount} allowed: recall {recall:F4} < {threshold}");
         }
-        var none = new ItemFilter(AnnFixture.N);
+        var none = new AllowedSet(AnnFixture.N);
         Assert.Empty(f.Index.Search(f.Q(0), 10, 64, none));
     }
 
@@ -305,7 +306,7 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
     {
         const int heads = 2;
         var headVectors = SyntheticVectors.Clustered(AnnFixture.Queries * heads, AnnFixture.Dim, 100, centreSeed: 11, seed: 21);
-        var filter = ItemFilter.FromPredicate(AnnFixture.N, p => p % 2 == 0);
+        var filter = AllowedSet.FromPredicate(AnnFixture.N, p => p % 2 == 0);
         foreach (var fl in new[] { null, filter })
         {
             var recall = AnnFixture.Recall(
@@ -332,48 +333,6 @@ public class HnswIndexTests(AnnFixture f) : IClassFixture<AnnFixture>
         Assert.Throws<ObjectDisposedException>(() => disposed.Search(new float[32], 1));
         Assert.Throws<ObjectDisposedException>(() => disposed.IdAt(0));
         Assert.Throws<ObjectDisposedException>(() => disposed.PositionOf("a"));
-    }
-}
-
-public class CatalogFilterTests
-{
-    private static Catalog MakeCatalog()
-    {
-        var b = new CatalogBuilder();
-        b.TryAdd(new CatalogItem("a", "t", "HardCo", "Tools > Hardware", "s1", [new("color", "black")]));
-        b.TryAdd(new CatalogItem("b", "t", "hardco", "Tools", "s2", [new("color", "red")]));
-        b.TryAdd(new CatalogItem("c", "t", "Other", "Toolsets > Big", "s1"));
-        b.TryAdd(new CatalogItem("d", "t", null, "Garden > Tools", null, [new("Color", "BLACK"), new("size", "L")]));
-        return b.Build();
-    }
-
-    [Fact]
-    public void Fields_match_as_documented()
-    {
-        var catalog = MakeCatalog();
-        var vectors = SyntheticVectors.Clustered(5, 4, 2, 1, 2);
-        var flat = new FlatIndex(vectors, 4, ["d", "c", "b", "a", "zz-not-in-catalog"]);
-        IEnumerable<string> Ids(params string[] expressions) =>
-            CatalogFilter.Parse(catalog, flat, expressions).Positions().Select(flat.IdAt).Order(StringComparer.Ordinal);
-        Assert.Equal(["a", "b"], Ids("category:tools"));
-        Assert.Equal(["a"], Ids("category:Tools > Hardware"));
-        Assert.Equal(["a", "b"], Ids("brand:HARDCO"));
-        Assert.Equal(["a", "c"], Ids("shop:s1"));
-        Assert.Equal(["a", "d"], Ids("color:black"));
-        Assert.Equal(["a"], Ids("color:black", "category:Tools"));
-        Assert.Empty(Ids("size:XL"));
-        Assert.Equal([3, 2, 1, 0, -1], flat.CatalogItems(catalog));
-    }
-
-    [Fact]
-    public void Unknown_or_malformed_fields_are_clear_errors()
-    {
-        var catalog = MakeCatalog();
-        var flat = new FlatIndex(new float[4], 4, ["a"]);
-        var e = Assert.Throws<MmseInputException>(() => CatalogFilter.Parse(catalog, flat, "colour:red"));
-        Assert.Contains("unknown field 'colour'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("color", e.Message, StringComparison.Ordinal);
-        Assert.Throws<MmseInputException>(() => CatalogFilter.Parse(catalog, flat, "category"));
     }
 }
 

@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Retrieval;
 
 namespace Mmse.Tests.Index;
 

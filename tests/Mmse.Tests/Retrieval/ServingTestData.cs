@@ -1,7 +1,7 @@
 using Mmse.Data;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 internal static class ServingTestData
 {

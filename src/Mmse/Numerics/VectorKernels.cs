@@ -2,12 +2,13 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Mmse.Index;
+namespace Mmse.Numerics;
 
 /// <summary>
-/// Inner-product kernels for the index, on raw pointers so the same code runs over managed,
-/// native and memory-mapped storage. Each has a plain scalar reference (<c>...Reference</c>)
-/// that the tests compare against over lengths 0..256.
+/// Inner-product kernels for the index (moved from Mmse.Index), on raw pointers so the same code
+/// runs over managed, native and memory-mapped storage. Each has a plain scalar reference
+/// (<c>...Reference</c>) beside it, selected by <see cref="IKernelPath"/> in the span forms
+/// (<see cref="Dot{TPath}"/>, <see cref="DotU8{TPath}"/>); tests compare them over lengths 0..256.
 /// </summary>
 public static unsafe class VectorKernels
 {
@@ -65,6 +66,11 @@ public static unsafe class VectorKernels
             sum += (double)a[i] * b[i];
         return (float)sum;
     }
+
+    /// <summary>The fast <see cref="Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> or its reference, by path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot<TPath>(ReadOnlySpan<float> a, ReadOnlySpan<float> b) where TPath : struct, IKernelPath =>
+        TPath.IsReference ? DotReference(a, b) : Dot(a, b);
 
     /// <summary>Span front end of <see cref="Dot(float*, float*, int)"/>.</summary>
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
@@ -128,6 +134,11 @@ public static unsafe class VectorKernels
             sum += (double)q[i] * c[i];
         return (float)sum;
     }
+
+    /// <summary>The fast <see cref="DotU8(ReadOnlySpan{float}, ReadOnlySpan{byte})"/> or its reference, by path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DotU8<TPath>(ReadOnlySpan<float> q, ReadOnlySpan<byte> c) where TPath : struct, IKernelPath =>
+        TPath.IsReference ? DotU8Reference(q, c) : DotU8(q, c);
 
     /// <summary>Span front end of <see cref="DotU8(float*, byte*, int)"/>.</summary>
     public static float DotU8(ReadOnlySpan<float> q, ReadOnlySpan<byte> c)

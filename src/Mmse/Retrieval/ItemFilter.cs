@@ -1,6 +1,6 @@
 using Mmse.Data;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Which items a search may return: every clause must hold (AND). Clauses are written
@@ -57,8 +57,21 @@ public sealed class ItemFilter
             FieldKind.Category => CategoryMatches(catalog.Categories[item], Value),
             FieldKind.Brand => string.Equals(catalog.Brands[item], Value, StringComparison.OrdinalIgnoreCase),
             FieldKind.Shop => string.Equals(catalog.Shops[item], Value, StringComparison.OrdinalIgnoreCase),
-            _ => string.Equals(catalog.Attribute(item, Field), Value, StringComparison.OrdinalIgnoreCase),
+            _ => AttributeMatches(catalog, item, Field, Value),
         };
+
+        // Keys compare ignoring case like the values: a catalog may spell one key "color" on some
+        // items and "Color" on others, and "color:black" means both.
+        private static bool AttributeMatches(Catalog catalog, int item, string key, string value)
+        {
+            for (var a = catalog.AttributeOffsets[item]; a < catalog.AttributeOffsets[item + 1]; a++)
+            {
+                if (string.Equals(catalog.AttributeKeys[a], key, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(catalog.AttributeValues[a], value, StringComparison.OrdinalIgnoreCase))
+                    return true;
+            }
+            return false;
+        }
 
         // "Tools > Hardware" matches "Tools > Hardware" and "Tools > Hardware > Brackets",
         // not "Tools > Hardwareish": the prefix must end at a segment boundary.

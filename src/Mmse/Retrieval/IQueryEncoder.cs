@@ -1,4 +1,4 @@
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Turns query text into K head vectors (DESIGN §4). The serving side needs nothing else from a

@@ -1,7 +1,7 @@
 using Mmse.Numerics;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 public class ExactItemIndexTests
 {

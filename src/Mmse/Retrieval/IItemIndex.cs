@@ -1,4 +1,4 @@
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Answers a multi-head query with the top-k catalog items by fused score (DESIGN §7). Item

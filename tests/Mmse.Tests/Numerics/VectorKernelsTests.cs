@@ -1,6 +1,6 @@
-using Mmse.Index;
+using Mmse.Numerics;
 
-namespace Mmse.Tests.Index;
+namespace Mmse.Tests.Numerics;
 
 public class VectorKernelsTests
 {
@@ -15,6 +15,8 @@ public class VectorKernelsTests
             var expected = VectorKernels.DotReference(a, b);
             var magnitude = a.Zip(b, (x, y) => Math.Abs(x * y)).Sum() + 1e-6;
             Assert.True(Math.Abs(VectorKernels.Dot(a, b) - expected) <= 1e-5 * magnitude, $"length {n}");
+            Assert.Equal(expected, VectorKernels.Dot<ReferencePath>(a, b));
+            Assert.True(Math.Abs(VectorKernels.Dot<FastPath>(a, b) - expected) <= 1e-5 * magnitude, $"length {n}");
         }
     }
 
@@ -29,6 +31,8 @@ public class VectorKernelsTests
             var expected = VectorKernels.DotU8Reference(q, c);
             var magnitude = q.Zip(c, (x, y) => Math.Abs(x * y)).Sum() + 1e-6;
             Assert.True(Math.Abs(VectorKernels.DotU8(q, c) - expected) <= 1e-5 * magnitude, $"length {n}");
+            Assert.Equal(expected, VectorKernels.DotU8<ReferencePath>(q, c));
+            Assert.True(Math.Abs(VectorKernels.DotU8<FastPath>(q, c) - expected) <= 1e-5 * magnitude, $"length {n}");
         }
     }
 

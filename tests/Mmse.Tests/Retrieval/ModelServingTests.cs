@@ -1,12 +1,12 @@
 using Mmse.Data;
 using Mmse.Index;
 using Mmse.Model;
-using Mmse.Serving;
+using Mmse.Retrieval;
 using Mmse.Tests.Fixtures;
 using Mmse.Tests.Training;
 using Mmse.Training;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 /// <summary>The trained model and an HNSW index file behind the server (ModelQueryEncoder, HnswItemIndex, the loader).</summary>
 public class ModelServingTests

@@ -1,6 +1,6 @@
-using Mmse.Serving;
+using Mmse.Retrieval;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 public class SearchEngineHostTests
 {

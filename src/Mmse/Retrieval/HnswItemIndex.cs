@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Mmse.Data;
 using Mmse.Index;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// An HNSW index file (<c>mmse index</c>, memory-mapped by <see cref="HnswIndex.Open"/>) as the
@@ -23,17 +23,17 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     private const int StackFloats = 1024;
 
     private readonly HnswIndex _index;
-    private readonly int[] _catalogIndex; // position -> catalog index, -1 when not served
-    private readonly Mmse.Index.ItemFilter? _served; // null when every position is served
-    private readonly ConcurrentDictionary<string, Mmse.Index.ItemFilter> _filters = new(StringComparer.Ordinal);
+    private readonly CatalogPositions _positions; // position -> catalog index, -1 when not served
+    private readonly ConcurrentDictionary<string, AllowedSet> _filters = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Wraps an open index for <paramref name="catalog"/>; refuses it when more than
     /// <paramref name="maxMissingFraction"/> of its live items are not in the catalog
-    /// (it was built from another catalog). Takes ownership: disposing this disposes the index.
+    /// (<see cref="CatalogPositions"/>: it was built from another catalog). Takes ownership:
+    /// disposing this disposes the index.
     /// </summary>
-    public HnswItemIndex(HnswIndex index, Catalog catalog, int ef = 0, string? name = null, double maxMissingFraction = 0.01,
-        MultiHeadWalk walk = MultiHeadWalk.Fused)
+    public HnswItemIndex(HnswIndex index, Catalog catalog, int ef = 0, string? name = null,
+        double maxMissingFraction = CatalogPositions.DefaultMaxMissingFraction, MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -43,38 +43,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
         _index = index;
         Ef = ef;
         Walk = walk;
-        name ??= "the index";
-        _catalogIndex = new int[index.Count];
-        var missing = 0;
-        var deleted = 0;
-        string? firstMissing = null;
-        for (var p = 0; p < _catalogIndex.Length; p++)
-        {
-            if (index.IsDeleted(p))
-            {
-                _catalogIndex[p] = -1;
-                deleted++;
-                continue;
-            }
-            var id = index.IdAt(p);
-            var item = catalog.IndexOf(id);
-            _catalogIndex[p] = item;
-            if (item < 0)
-            {
-                missing++;
-                firstMissing ??= id;
-            }
-        }
-        var live = index.Count - deleted;
-        if (missing > maxMissingFraction * live)
-        {
-            throw new MmseInputException(
-                $"{name}: {missing} of its {live} items are not in the catalog (the first is id '{firstMissing}'): it was built from another catalog");
-        }
-        Count = live - missing;
-        MissingIds = missing;
-        if (missing + deleted > 0)
-            _served = Mmse.Index.ItemFilter.FromPredicate(_catalogIndex.Length, p => _catalogIndex[p] >= 0);
+        _positions = CatalogPositions.Map(index, catalog, name, maxMissingFraction);
     }
 
     /// <summary>Opens <paramref name="path"/> memory-mapped (checksum verified) for <paramref name="catalog"/>.</summary>
@@ -99,17 +68,20 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     public MultiHeadWalk Walk { get; }
 
     /// <summary>Items served: live index items whose id is in the catalog.</summary>
-    public int Count { get; }
+    public int Count => _positions.Served;
 
     /// <summary>Live index items left out because the catalog lacks their id.</summary>
-    public int MissingIds { get; }
+    public int MissingIds => _positions.Missing;
+
+    /// <summary>The HNSW index searched.</summary>
+    public HnswIndex Index => _index;
 
     public int Dim => _index.Dim;
 
     public long SizeBytes => _index.SizeBytes;
 
     /// <summary>The catalog index of index position <paramref name="position"/>, or -1.</summary>
-    public int CatalogIndex(int position) => _catalogIndex[position];
+    public int CatalogIndex(int position) => _positions[position];
 
     /// <summary>Bitsets currently cached.</summary>
     public int CachedFilters => _filters.Count;
@@ -121,7 +93,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     public SearchHits Search(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var allowed = filter is null ? _served : Allowed(filter);
+        var allowed = filter is null ? _positions.ServedSet : Allowed(filter);
         if (allowed is not null && allowed.AllowedCount == 0)
             return SearchHits.Empty(headCount);
         // Scratch for the index's hits: on the stack for the usual k, pooled for a large one;
@@ -138,7 +110,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
             var n = 0;
             for (var i = 0; i < found; i++)
             {
-                if (_catalogIndex[positions[i]] >= 0)
+                if (_positions[positions[i]] >= 0)
                     n++;
             }
             var items = new int[n];
@@ -147,7 +119,7 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
             var j = 0;
             for (var i = 0; i < found; i++)
             {
-                var item = _catalogIndex[positions[i]];
+                var item = _positions[positions[i]];
                 if (item < 0)
                     continue;
                 items[j] = item;
@@ -165,11 +137,11 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
     }
 
     /// <summary>The index's allowed set for a serving filter (cached by its key).</summary>
-    internal Mmse.Index.ItemFilter Allowed(ItemFilter filter)
+    internal AllowedSet Allowed(ItemFilter filter)
     {
         if (_filters.TryGetValue(filter.Key, out var cached))
             return cached;
-        var built = Mmse.Index.ItemFilter.FromPredicate(_catalogIndex.Length, p => _catalogIndex[p] >= 0 && filter.Allows(_catalogIndex[p]));
+        var built = _positions.Allowed(filter);
         if (_filters.Count >= FilterCacheCapacity)
             _filters.Clear();
         return _filters.GetOrAdd(filter.Key, built);

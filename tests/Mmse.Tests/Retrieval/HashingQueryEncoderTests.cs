@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
-using Mmse.Serving;
+using Mmse.Retrieval;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 public class HashingQueryEncoderTests
 {

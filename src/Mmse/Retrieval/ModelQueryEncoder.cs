@@ -1,7 +1,7 @@
 using System.Buffers;
 using Mmse.Model;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// The trained <see cref="MmseModel"/> as the server's query encoder. A post-fusion model

@@ -1,9 +1,9 @@
 using Mmse.Index;
 using Mmse.Model;
-using Mmse.Serving;
+using Mmse.Retrieval;
 using Mmse.Tests.Training;
 
-namespace Mmse.Tests.Serving;
+namespace Mmse.Tests.Retrieval;
 
 /// <summary>
 /// The request path allocates only its answer: a warm search through the trained-model encoder

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using Mmse.Data;
 using Mmse.Numerics;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Exact (brute-force) multi-head search over in-memory item vectors: every item is scored with

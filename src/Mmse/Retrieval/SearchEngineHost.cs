@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>What happened to one reload.</summary>
 public enum ReloadOutcome

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Mmse.Text;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>Options of <see cref="HashingQueryEncoder"/>.</summary>
 public sealed record HashingEncoderOptions

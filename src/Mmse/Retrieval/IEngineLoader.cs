@@ -2,7 +2,7 @@ using System.Globalization;
 using Mmse.Data;
 using Mmse.Index;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Builds a <see cref="SearchEngine"/> from files. The server calls it once at start and again

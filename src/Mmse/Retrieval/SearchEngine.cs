@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using Mmse.Data;
 
-namespace Mmse.Serving;
+namespace Mmse.Retrieval;
 
 /// <summary>
 /// Limits on one search, applied before any work is done. Defaults suit a shop front end.

@@ -84,8 +84,9 @@ internal static class CliOptions
     /// zero-or-more, one token per occurrence: a repeated option is no error (the last wins, as
     /// before) and a missing value is reported in mmse's words rather than the library's.
     /// </summary>
-    private static Option<T> Make<T>(string name, string[] aliases, T fallback, Func<string, string, T> parse) =>
-        new(name, aliases)
+    private static Option<T> Make<T>(string name, string[] aliases, T fallback, Func<string, string, T> parse)
+    {
+        var option = new Option<T>(name, aliases)
         {
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
@@ -108,6 +109,14 @@ internal static class CliOptions
                 }
             },
         };
+        // The parser does not run for "--name" with nothing after it; this check does.
+        option.Validators.Add(result =>
+        {
+            if (!result.Implicit && result.Tokens.Count == 0)
+                result.AddError($"option '{name}' needs a value");
+        });
+        return option;
+    }
 
     private static int ParseInt(string text, string name, int min, int max)
     {

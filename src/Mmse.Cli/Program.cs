@@ -83,8 +83,15 @@ public static class Program
         }
         try
         {
-            ThrowOnParseErrors(parsed);
-            return command.Run(parsed, context);
+            try
+            {
+                return RunCommand(command, parsed, context);
+            }
+            finally
+            {
+                // A live progress bar ends before any message is written below it.
+                context.Progress.Finish();
+            }
         }
         catch (UsageException e)
         {
@@ -121,6 +128,12 @@ public static class Program
                 context.Error.WriteLine("(set MMSE_DEBUG=1 for the stack trace; please report it)");
             return ExitCodes.Internal;
         }
+    }
+
+    private static int RunCommand(Command command, ParseResult parsed, CliContext context)
+    {
+        ThrowOnParseErrors(parsed);
+        return command.Run(parsed, context);
     }
 
     /// <summary>Unknown options and stray words first (typos never pass silently), then bad values.</summary>

@@ -73,8 +73,9 @@ public sealed class ProgressReporter
                     Interactive = InteractionSupport.Yes,
                     Out = new AnsiConsoleOutput(_writer),
                 });
-                _bar ??= new LiveBar(_console);
-                _bar.Update(_label + (detail is null ? "" : "  " + detail), fraction);
+                var description = _label + (detail is null ? "" : "  " + detail);
+                _bar ??= new LiveBar(_console, description);
+                _bar.Update(description, fraction);
                 if (done >= total)
                     StopBar();
                 return;
@@ -125,7 +126,7 @@ public sealed class ProgressReporter
         private readonly TaskCompletionSource<ProgressTask> _task = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task _render;
 
-        public LiveBar(IAnsiConsole console)
+        public LiveBar(IAnsiConsole console, string description)
         {
             _render = Task.Run(() => console.Progress()
                 .AutoClear(false)
@@ -133,7 +134,7 @@ public sealed class ProgressReporter
                 .Columns(new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
                 .StartAsync(async context =>
                 {
-                    _task.TrySetResult(context.AddTask("", maxValue: 1));
+                    _task.TrySetResult(context.AddTask(Describe(description), maxValue: 1));
                     await _stop.Task.ConfigureAwait(false);
                     context.Refresh();
                 }));
@@ -152,9 +153,13 @@ public sealed class ProgressReporter
                 return; // the display failed to start: the work goes on without it
             }
             var task = _task.Task.Result;
-            task.Description = Markup.Escape(description);
+            task.Description = Describe(description);
             task.Value = fraction;
         }
+
+        /// <summary>Spectre refuses an empty task name and reads the description as markup.</summary>
+        private static string Describe(string description) =>
+            string.IsNullOrWhiteSpace(description) ? "working" : Markup.Escape(description);
 
         public void Stop()
         {

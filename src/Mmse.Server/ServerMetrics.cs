@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Mmse.Index;
 using Mmse.Serving;
 using Prometheus;
@@ -21,9 +22,11 @@ public sealed class ServerMetrics
     private readonly Counter _queries;
     private readonly Gauge _indexItems;
     private readonly Gauge _indexBytes;
-    private readonly Gauge _searchInfo;
-    private readonly Gauge _cachedFilters;
-    private readonly Counter _walkFallbacks;
+    private readonly IMetricFactory _factory;
+    // HNSW only: declared when an HNSW engine is first seen, so an exact index's exposition has no empty families.
+    private Gauge? _searchInfo;
+    private Gauge? _cachedFilters;
+    private Counter? _walkFallbacks;
     private readonly Gauge _catalogItems;
     private readonly Gauge _modelInfo;
     private readonly Gauge _loadedAt;
@@ -38,7 +41,7 @@ public sealed class ServerMetrics
     /// <summary>A registry of this server's own with every metric family declared.</summary>
     public ServerMetrics()
     {
-        var factory = Metrics.WithCustomRegistry(_registry);
+        var factory = _factory = Metrics.WithCustomRegistry(_registry);
         // Help texts are the exposition's, word for word.
         _requests = factory.CreateCounter("mmse_http_requests_total", "HTTP requests by route and status code.", ["route", "status"]);
         _latency = factory.CreateHistogram("mmse_http_request_duration_seconds", "Time from request start to response end, by route.",
@@ -46,13 +49,6 @@ public sealed class ServerMetrics
         _queries = factory.CreateCounter("mmse_search_queries_total", "Searches answered (each query of a batch counts).");
         _indexItems = factory.CreateGauge("mmse_index_items", "Items in the serving index.");
         _indexBytes = factory.CreateGauge("mmse_index_size_bytes", "Size of the serving index.");
-        _searchInfo = factory.CreateGauge("mmse_index_search_info",
-            "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.", ["ef", "walk"]);
-        _cachedFilters = factory.CreateGauge("mmse_index_cached_filters", "Filter bitsets cached by the serving index.",
-            new GaugeConfiguration { SuppressInitialValue = true });
-        _walkFallbacks = factory.CreateCounter("mmse_index_walk_fallbacks_total",
-            "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.",
-            new CounterConfiguration { SuppressInitialValue = true });
         _catalogItems = factory.CreateGauge("mmse_catalog_items", "Items in the serving catalog.");
         _modelInfo = factory.CreateGauge("mmse_model_info", "The serving model (value always 1).", ["version", "heads", "dim"]);
         _loadedAt = factory.CreateGauge("mmse_engine_loaded_timestamp_seconds", "When the serving engine was loaded (Unix time).");
@@ -108,25 +104,26 @@ public sealed class ServerMetrics
         if (!ReferenceEquals(engine, _engine))
         {
             // The fallback count is the engine's own ("since the engine was loaded"): a new engine starts a new series at 0.
-            _walkFallbacks.RemoveLabelled();
+            _walkFallbacks?.RemoveLabelled();
             _engine = engine;
         }
         _indexItems.Set(engine.Index.Count);
         _indexBytes.Set(engine.Index.SizeBytes);
         if (engine.Index is HnswItemIndex hnsw)
         {
+            DeclareHnswMetrics();
             SetInfo(_searchInfo, [hnsw.Ef.ToString(System.Globalization.CultureInfo.InvariantCulture), hnsw.Walk.Name()]);
             _cachedFilters.Set(hnsw.CachedFilters);
-            _walkFallbacks.IncTo(hnsw.WalkFallbacks);
+            _walkFallbacks!.IncTo(hnsw.WalkFallbacks);
             _walkFallbacks.Publish();
-            _cachedFilters.Publish();
+            _cachedFilters!.Publish();
         }
-        else
+        else if (_searchInfo is not null)
         {
-            // An exact index has no graph: these series go, as they were absent before.
+            // Reloaded onto an exact index: no graph, so no series (the families stay declared).
             SetInfo(_searchInfo, null);
-            _cachedFilters.Unpublish();
-            _walkFallbacks.Unpublish();
+            _cachedFilters!.Unpublish();
+            _walkFallbacks!.Unpublish();
         }
         _catalogItems.Set(engine.Catalog.Count);
         SetInfo(_modelInfo, [engine.ModelVersion, engine.Encoder.Heads.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -140,6 +137,18 @@ public sealed class ServerMetrics
             _collections.WithLabels(generation.ToString(System.Globalization.CultureInfo.InvariantCulture)).IncTo(GC.CollectionCount(generation));
         _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
         _allocated.IncTo(GC.GetTotalAllocatedBytes());
+    }
+
+    [MemberNotNull(nameof(_searchInfo), nameof(_cachedFilters), nameof(_walkFallbacks))]
+    private void DeclareHnswMetrics()
+    {
+        _searchInfo ??= _factory.CreateGauge("mmse_index_search_info",
+            "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.", ["ef", "walk"]);
+        _cachedFilters ??= _factory.CreateGauge("mmse_index_cached_filters", "Filter bitsets cached by the serving index.",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        _walkFallbacks ??= _factory.CreateCounter("mmse_index_walk_fallbacks_total",
+            "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.",
+            new CounterConfiguration { SuppressInitialValue = true });
     }
 
     /// <summary>An info gauge keeps one series (value 1): the current labels; the others are removed.</summary>

@@ -121,7 +121,7 @@ public sealed class ProgressReporter
     /// </summary>
     private sealed class LiveBar
     {
-        private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(2);
+        private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
         private readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<ProgressTask> _task = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task _render;

@@ -61,4 +61,12 @@ public class CliOptionsTests
         Assert.Equal(2, stray.ExitCode);
         Assert.Contains("unexpected argument 'stray'", stray.Error);
     }
+
+    [Fact]
+    public void An_unknown_option_among_the_query_words_is_refused()
+    {
+        var result = CliRunner.Run("search", "--model", "m", "--catalog", "c", "red", "--bogus", "kettle");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("unknown option '--bogus'", result.Error);
+    }
 }

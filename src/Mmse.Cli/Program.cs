@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Reflection;
 using Mmse.Cli.Commands;
 
 namespace Mmse.Cli;
 
+/// <summary>The `mmse` executable: finds the command, parses its options with System.CommandLine and runs it.</summary>
 public static class Program
 {
     /// <summary>Every command, in the order `mmse --help` lists them. Add new commands here.</summary>
@@ -23,6 +25,16 @@ public static class Program
         new BenchGenVectorsCommand(),
     ];
 
+    /// <summary>The System.CommandLine tree of every command, and which of ours each leaf is.</summary>
+    private static readonly Lazy<(System.CommandLine.Command Root, Dictionary<System.CommandLine.Command, Command> Leaves)> Tree = new(BuildTree);
+
+    /// <summary>Accepted by every command: prints its <see cref="Command.Help"/> (usage and examples).</summary>
+    private static readonly Option<bool> HelpFlag = CliOptions.Flag("--help", "-h", "-?");
+
+    /// <summary>No response files (a query may start with '@'), no bundling of short options.</summary>
+    private static readonly ParserConfiguration ParserSettings = new() { ResponseFileTokenReplacer = null, EnablePosixBundling = false };
+
+    /// <summary>The process entry point: invariant culture, Ctrl+C cancels, progress on stderr.</summary>
     public static int Main(string[] args)
     {
         // Output (numbers in tables, JSON, reports) must not change with the machine's locale;
@@ -57,21 +69,29 @@ public static class Program
             return ExitCodes.Ok;
         }
 
-        var (command, consumed) = Find(args);
-        if (command is null)
+        var (root, leaves) = Tree.Value;
+        var parsed = root.Parse(args, ParserSettings);
+        if (!leaves.TryGetValue(parsed.CommandResult.Command, out var command))
         {
             context.Error.WriteLine($"mmse: unknown command '{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))}'. Run 'mmse --help' for the list.");
             return ExitCodes.Usage;
         }
-        var cliArgs = new CliArgs(args.Skip(consumed));
-        if (cliArgs.HelpRequested)
+        if (parsed.GetValue(HelpFlag))
         {
             context.Out.Write(command.Help.TrimEnd() + Environment.NewLine);
             return ExitCodes.Ok;
         }
         try
         {
-            return command.Run(cliArgs, context);
+            try
+            {
+                return RunCommand(command, parsed, context);
+            }
+            finally
+            {
+                // A live progress bar ends before any message is written below it.
+                context.Progress.Finish();
+            }
         }
         catch (UsageException e)
         {
@@ -110,16 +130,61 @@ public static class Program
         }
     }
 
-    private static (Command? Command, int Consumed) Find(string[] args)
+    private static int RunCommand(Command command, ParseResult parsed, CliContext context)
     {
-        // Longest match first: "data stats" before "data".
-        foreach (var command in Commands.OrderByDescending(c => c.Name.Split(' ').Length))
+        ThrowOnParseErrors(parsed);
+        return command.Run(parsed, context);
+    }
+
+    /// <summary>Unknown options and stray words first (typos never pass silently), then bad values.</summary>
+    private static void ThrowOnParseErrors(ParseResult parsed)
+    {
+        if (parsed.UnmatchedTokens.Count > 0)
         {
-            var words = command.Name.Split(' ');
-            if (args.Length >= words.Length && words.SequenceEqual(args.Take(words.Length), StringComparer.Ordinal))
-                return (command, words.Length);
+            var token = parsed.UnmatchedTokens[0];
+            throw new UsageException(token.StartsWith('-') ? $"unknown option '{token}'" : $"unexpected argument '{token}'");
         }
-        return (null, 0);
+        if (parsed.Errors.Count > 0)
+            throw new UsageException(parsed.Errors[0].Message);
+    }
+
+    /// <summary>
+    /// One System.CommandLine command per word: "data stats" is the command "stats" under "data".
+    /// Leaves keep unmatched tokens to themselves so <see cref="ThrowOnParseErrors"/> words them.
+    /// </summary>
+    private static (System.CommandLine.Command, Dictionary<System.CommandLine.Command, Command>) BuildTree()
+    {
+        var root = new System.CommandLine.Command("mmse");
+        var leaves = new Dictionary<System.CommandLine.Command, Command>();
+        foreach (var command in Commands)
+        {
+            var parent = root;
+            var words = command.Name.Split(' ');
+            foreach (var group in words[..^1])
+            {
+                var existing = parent.Subcommands.FirstOrDefault(c => c.Name == group);
+                if (existing is null)
+                {
+                    existing = new System.CommandLine.Command(group);
+                    parent.Add(existing);
+                }
+                parent = existing;
+            }
+            var leaf = new System.CommandLine.Command(words[^1], command.Summary) { TreatUnmatchedTokensAsErrors = false };
+            leaf.Add(HelpFlag);
+            foreach (var symbol in command.Symbols)
+            {
+                switch (symbol)
+                {
+                    case Option option: leaf.Add(option); break;
+                    case Argument argument: leaf.Add(argument); break;
+                    default: throw new InvalidOperationException($"{command.Name}: {symbol.Name} is neither an option nor an argument");
+                }
+            }
+            parent.Add(leaf);
+            leaves.Add(leaf, command);
+        }
+        return (root, leaves);
     }
 
     internal static string Version =>
@@ -147,9 +212,14 @@ public static class Program
     }
 }
 
+/// <summary>The exit codes of every command.</summary>
 public static class ExitCodes
 {
+    /// <summary>Success.</summary>
     public const int Ok = 0;
+    /// <summary>A bug or an unexpected failure.</summary>
     public const int Internal = 1;
+
+    /// <summary>Bad usage or bad input: the user's to fix.</summary>
     public const int Usage = 2;
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mmse.Index;
 
 namespace Mmse.Cli;
@@ -5,6 +6,9 @@ namespace Mmse.Cli;
 /// <summary>The <c>--walk fused|per-head</c> option of serve, search and eval (docs/index.md, "Multi-head search").</summary>
 internal static class WalkOption
 {
-    public static MultiHeadWalk Walk(this CliArgs args) =>
-        MultiHeadWalkNames.Parse(args.Choice("--walk", MultiHeadWalkNames.All[0], [.. MultiHeadWalkNames.All]));
+    public static Option<string> Create() =>
+        CliOptions.Choice("--walk", MultiHeadWalkNames.All[0], [.. MultiHeadWalkNames.All]);
+
+    public static MultiHeadWalk GetWalk(this ParseResult args, Option<string> option) =>
+        MultiHeadWalkNames.Parse(args.GetValue(option)!);
 }

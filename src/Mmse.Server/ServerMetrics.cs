@@ -1,133 +1,167 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.CodeAnalysis;
 using Mmse.Index;
 using Mmse.Retrieval;
+using Prometheus;
 
 namespace Mmse.Server;
 
 /// <summary>
-/// Request counts by route and status and a latency histogram per route, kept with lock-free
-/// counters and rendered in the Prometheus text format (version 0.0.4) by <see cref="Render"/>.
+/// Request counts by route and status, a latency histogram per route, the serving engine's state
+/// and the runtime's counters, kept in a prometheus-net registry of this server's own (tests start
+/// several servers in one process) and rendered in the Prometheus text format (version 0.0.4) by
+/// <see cref="Render"/>. Names, labels, types and buckets are the ones dashboards already use.
 /// </summary>
 public sealed class ServerMetrics
 {
     /// <summary>Histogram bucket upper bounds in seconds (Prometheus' "le").</summary>
     public static readonly double[] Buckets = [0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private readonly ConcurrentDictionary<(string Route, int Status), Counter> _requests = new();
-    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
-    private long _queries;
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Counter _requests;
+    private readonly Histogram _latency;
+    private readonly Counter _queries;
+    private readonly Gauge _indexItems;
+    private readonly Gauge _indexBytes;
+    private readonly IMetricFactory _factory;
+    // HNSW only: declared when an HNSW engine is first seen, so an exact index's exposition has no empty families.
+    private Gauge? _searchInfo;
+    private Gauge? _cachedFilters;
+    private Counter? _walkFallbacks;
+    private readonly Gauge _catalogItems;
+    private readonly Gauge _modelInfo;
+    private readonly Gauge _loadedAt;
+    private readonly Counter _reloads;
+    private readonly Counter _cpu;
+    private readonly Counter _collections;
+    private readonly Counter _gcPause;
+    private readonly Counter _allocated;
+    private readonly Lock _renderLock = new();
+    private SearchEngine? _engine;
+
+    /// <summary>A registry of this server's own with every metric family declared.</summary>
+    public ServerMetrics()
+    {
+        var factory = _factory = Metrics.WithCustomRegistry(_registry);
+        // Help texts are the exposition's, word for word.
+        _requests = factory.CreateCounter("mmse_http_requests_total", "HTTP requests by route and status code.", ["route", "status"]);
+        _latency = factory.CreateHistogram("mmse_http_request_duration_seconds", "Time from request start to response end, by route.",
+            new HistogramConfiguration { LabelNames = ["route"], Buckets = Buckets });
+        _queries = factory.CreateCounter("mmse_search_queries_total", "Searches answered (each query of a batch counts).");
+        _indexItems = factory.CreateGauge("mmse_index_items", "Items in the serving index.");
+        _indexBytes = factory.CreateGauge("mmse_index_size_bytes", "Size of the serving index.");
+        _catalogItems = factory.CreateGauge("mmse_catalog_items", "Items in the serving catalog.");
+        _modelInfo = factory.CreateGauge("mmse_model_info", "The serving model (value always 1).", ["version", "heads", "dim"]);
+        _loadedAt = factory.CreateGauge("mmse_engine_loaded_timestamp_seconds", "When the serving engine was loaded (Unix time).");
+        _reloads = factory.CreateCounter("mmse_reloads_total", "Reloads by outcome.", ["outcome"]);
+        // The runtime's side of latency: CPU used, garbage collections and their pauses, bytes
+        // allocated (bench/server/run.sh divides the differences by the requests of a run).
+        _cpu = factory.CreateCounter("process_cpu_seconds_total", "CPU time of the process (user and system).");
+        _collections = factory.CreateCounter("dotnet_gc_collections_total", "Garbage collections by generation (a gen 1 collection also counts in gen 0).", ["generation"]);
+        _gcPause = factory.CreateCounter("dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection.");
+        _allocated = factory.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap.");
+    }
 
     /// <summary>Counts one finished request.</summary>
     public void Record(string route, int status, double seconds)
     {
-        _requests.GetOrAdd((route, status), static _ => new Counter()).Increment();
-        _latency.GetOrAdd(route, static _ => new Histogram()).Observe(seconds);
+        ArgumentNullException.ThrowIfNull(route);
+        _requests.WithLabels(route, StatusText(status)).Inc();
+        _latency.WithLabels(route).Observe(seconds);
     }
 
     /// <summary>Counts searches answered (a batch counts each of its queries).</summary>
-    public void AddQueries(int count) => Interlocked.Add(ref _queries, count);
+    public void AddQueries(int count) => _queries.Inc(count);
 
     /// <summary>The requests counted for a route and status so far.</summary>
-    public long Requests(string route, int status) =>
-        _requests.TryGetValue((route, status), out var counter) ? counter.Value : 0;
+    public long Requests(string route, int status)
+    {
+        foreach (var labels in _requests.GetAllLabelValues())
+        {
+            if (labels[0] == route && labels[1] == StatusText(status))
+                return (long)_requests.WithLabels(labels).Value;
+        }
+        return 0;
+    }
 
     /// <summary>Everything, in the Prometheus text format.</summary>
     public string Render(SearchEngineHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
+        using var stream = new MemoryStream();
+        // The engine's and the runtime's values are read at render time; one render at a time
+        // keeps the info series (whose labels change on a reload) consistent.
+        lock (_renderLock)
+        {
+            Snapshot(host);
+            _registry.CollectAndExportAsTextAsync(stream, ExpositionFormat.PrometheusText).GetAwaiter().GetResult();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    private void Snapshot(SearchEngineHost host)
+    {
         var engine = host.Current;
-        var text = new StringBuilder(4096);
-        var inv = CultureInfo.InvariantCulture;
-
-        Header(text, "mmse_http_requests_total", "counter", "HTTP requests by route and status code.");
-        foreach (var ((route, status), counter) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
-            text.Append(inv, $"mmse_http_requests_total{{route=\"{Escape(route)}\",status=\"{status}\"}} {counter.Value}\n");
-        Header(text, "mmse_http_request_duration_seconds", "histogram", "Time from request start to response end, by route.");
-        foreach (var (route, histogram) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal))
-            histogram.Render(text, Escape(route));
-        Single(text, "mmse_search_queries_total", "counter", "Searches answered (each query of a batch counts).", "", Interlocked.Read(ref _queries));
-
-        Single(text, "mmse_index_items", "gauge", "Items in the serving index.", "", engine.Index.Count);
-        Single(text, "mmse_index_size_bytes", "gauge", "Size of the serving index.", "", engine.Index.SizeBytes);
+        if (!ReferenceEquals(engine, _engine))
+        {
+            // The fallback count is the engine's own ("since the engine was loaded"): a new engine starts a new series at 0.
+            _walkFallbacks?.RemoveLabelled();
+            _engine = engine;
+        }
+        _indexItems.Set(engine.Index.Count);
+        _indexBytes.Set(engine.Index.SizeBytes);
         if (engine.Index is HnswItemIndex hnsw)
         {
-            Single(text, "mmse_index_search_info", "gauge", "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.",
-                $"{{ef=\"{hnsw.Ef}\",walk=\"{hnsw.Walk.Name()}\"}}", 1);
-            Single(text, "mmse_index_cached_filters", "gauge", "Filter bitsets cached by the serving index.", "", hnsw.CachedFilters);
-            Single(text, "mmse_index_walk_fallbacks_total", "counter",
-                "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.", "", hnsw.WalkFallbacks);
+            DeclareHnswMetrics();
+            SetInfo(_searchInfo, [hnsw.Ef.ToString(System.Globalization.CultureInfo.InvariantCulture), hnsw.Walk.Name()]);
+            _cachedFilters.Set(hnsw.CachedFilters);
+            _walkFallbacks!.IncTo(hnsw.WalkFallbacks);
+            _walkFallbacks.Publish();
+            _cachedFilters!.Publish();
         }
-        Single(text, "mmse_catalog_items", "gauge", "Items in the serving catalog.", "", engine.Catalog.Count);
-        Single(text, "mmse_model_info", "gauge", "The serving model (value always 1).",
-            $"{{version=\"{Escape(engine.ModelVersion)}\",heads=\"{engine.Encoder.Heads}\",dim=\"{engine.Encoder.Dim}\"}}", 1);
-        Single(text, "mmse_engine_loaded_timestamp_seconds", "gauge", "When the serving engine was loaded (Unix time).", "", engine.LoadedAt.ToUnixTimeMilliseconds() / 1000.0);
-        Header(text, "mmse_reloads_total", "counter", "Reloads by outcome.");
-        text.Append(inv, $"mmse_reloads_total{{outcome=\"swapped\"}} {host.Reloads}\n");
-        text.Append(inv, $"mmse_reloads_total{{outcome=\"failed\"}} {host.FailedReloads}\n");
+        else if (_searchInfo is not null)
+        {
+            // Reloaded onto an exact index: no graph, so no series (the families stay declared).
+            SetInfo(_searchInfo, null);
+            _cachedFilters!.Unpublish();
+            _walkFallbacks!.Unpublish();
+        }
+        _catalogItems.Set(engine.Catalog.Count);
+        SetInfo(_modelInfo, [engine.ModelVersion, engine.Encoder.Heads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            engine.Encoder.Dim.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        _loadedAt.Set(engine.LoadedAt.ToUnixTimeMilliseconds() / 1000.0);
+        _reloads.WithLabels("swapped").IncTo(host.Reloads);
+        _reloads.WithLabels("failed").IncTo(host.FailedReloads);
 
-        // The runtime's side of latency: CPU used, garbage collections and their pauses, bytes
-        // allocated (bench/server/run.sh divides the differences by the requests of a run).
-        Single(text, "process_cpu_seconds_total", "counter", "CPU time of the process (user and system).", "", Environment.CpuUsage.TotalTime.TotalSeconds);
-        Header(text, "dotnet_gc_collections_total", "counter", "Garbage collections by generation (a gen 1 collection also counts in gen 0).");
+        _cpu.IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
         for (var generation = 0; generation <= GC.MaxGeneration; generation++)
-            text.Append(inv, $"dotnet_gc_collections_total{{generation=\"{generation}\"}} {GC.CollectionCount(generation)}\n");
-        Single(text, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection.", "", GC.GetTotalPauseDuration().TotalSeconds);
-        Single(text, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap.", "", GC.GetTotalAllocatedBytes());
-        return text.ToString();
+            _collections.WithLabels(generation.ToString(System.Globalization.CultureInfo.InvariantCulture)).IncTo(GC.CollectionCount(generation));
+        _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+        _allocated.IncTo(GC.GetTotalAllocatedBytes());
     }
 
-    /// <summary>The HELP and TYPE lines of one metric family.</summary>
-    private static void Header(StringBuilder text, string name, string type, string help) =>
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
-
-    /// <summary>A family with one sample: its header, then <c>name{labels} value</c>.</summary>
-    private static void Single(StringBuilder text, string name, string type, string help, string labels, double value)
+    [MemberNotNull(nameof(_searchInfo), nameof(_cachedFilters), nameof(_walkFallbacks))]
+    private void DeclareHnswMetrics()
     {
-        Header(text, name, type, help);
-        text.Append(CultureInfo.InvariantCulture, $"{name}{labels} {value}\n");
+        _searchInfo ??= _factory.CreateGauge("mmse_index_search_info",
+            "How the HNSW index is searched (value always 1): candidates per head (0 = the file's) and the multi-head walk.", ["ef", "walk"]);
+        _cachedFilters ??= _factory.CreateGauge("mmse_index_cached_filters", "Filter bitsets cached by the serving index.",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        _walkFallbacks ??= _factory.CreateCounter("mmse_index_walk_fallbacks_total",
+            "Filtered graph walks that ran over their budget and were answered by the exact scan, since the engine was loaded.",
+            new CounterConfiguration { SuppressInitialValue = true });
     }
 
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    private sealed class Counter
+    /// <summary>An info gauge keeps one series (value 1): the current labels; the others are removed.</summary>
+    private static void SetInfo(Gauge gauge, string[]? labels)
     {
-        private long _value;
-
-        public long Value => Interlocked.Read(ref _value);
-
-        public void Increment() => Interlocked.Increment(ref _value);
-    }
-
-    private sealed class Histogram
-    {
-        private readonly long[] _counts = new long[Buckets.Length + 1]; // last: above every bound
-        private long _sumMicroseconds;
-
-        public void Observe(double seconds)
+        foreach (var old in gauge.GetAllLabelValues())
         {
-            var bucket = Array.BinarySearch(Buckets, seconds);
-            if (bucket < 0)
-                bucket = ~bucket;
-            Interlocked.Increment(ref _counts[bucket]);
-            Interlocked.Add(ref _sumMicroseconds, (long)(seconds * 1e6));
+            if (labels is null || !old.SequenceEqual(labels, StringComparer.Ordinal))
+                gauge.RemoveLabelled(old);
         }
-
-        public void Render(StringBuilder text, string route)
-        {
-            var inv = CultureInfo.InvariantCulture;
-            long cumulative = 0;
-            for (var b = 0; b < Buckets.Length; b++)
-            {
-                cumulative += Interlocked.Read(ref _counts[b]);
-                text.Append(inv, $"mmse_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{Buckets[b]}\"}} {cumulative}\n");
-            }
-            cumulative += Interlocked.Read(ref _counts[^1]);
-            text.Append(inv, $"mmse_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {cumulative}\n");
-            text.Append(inv, $"mmse_http_request_duration_seconds_sum{{route=\"{route}\"}} {Interlocked.Read(ref _sumMicroseconds) / 1e6}\n");
-            text.Append(inv, $"mmse_http_request_duration_seconds_count{{route=\"{route}\"}} {cumulative}\n");
-        }
+        if (labels is not null)
+            gauge.WithLabels(labels).Set(1);
     }
+
+    private static string StatusText(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -59,6 +59,25 @@ public class ServerMetricsTests
         Assert.Contains("route=\"a\\\"b\\\\c\\nd\"", metrics.Render(host));
     }
 
+    [Fact]
+    public void Each_instance_has_its_own_registry()
+    {
+        var first = new ServerMetrics();
+        var second = new ServerMetrics();
+        first.Record("/search", 200, 0.001);
+        first.AddQueries(3);
+        using var host = new SearchEngineHost(new SearchEngine(new HashingQueryEncoder(new HashingEncoderOptions { Dim = 8 }),
+            new ExactItemIndex(new float[8], 8), BuildCatalog()));
+        Assert.Equal(1, first.Requests("/search", 200));
+        Assert.Equal(0, second.Requests("/search", 200));
+        Assert.Contains("mmse_search_queries_total 3\n", first.Render(host));
+        var text = second.Render(host);
+        Assert.Contains("mmse_search_queries_total 0\n", text);
+        Assert.DoesNotContain("route=\"/search\"", text);
+        // An exact index has no graph: no HNSW families at all.
+        Assert.DoesNotContain("mmse_index_search_info", text);
+    }
+
     private static Mmse.Data.Catalog BuildCatalog()
     {
         var builder = new Mmse.Data.CatalogBuilder();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
@@ -42,18 +43,27 @@ internal sealed class BenchAnnCommand : Command
           mmse bench ann --base data/ann/base.fvecs --query data/ann/query.fvecs --k 10 --M 16 --ef-construction 200 --ef 16,32,64,128,256 --threads 1 --json ann.json
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _base = CliOptions.Text("--base");
+    private readonly Option<string?> _query = CliOptions.Text("--query");
+    private readonly Option<string?> _gt = CliOptions.Text("--gt");
+    private readonly Option<string?> _gtOut = CliOptions.Text("--gt-out");
+    private readonly Option<int> _k = CliOptions.Int("--k", 10, 1, 10_000);
+    private readonly Option<int[]?> _ef = CliOptions.IntList("--ef", 1);
+    private readonly Option<string?> _json = CliOptions.Text("--json");
+    private readonly Option<string?> _save = CliOptions.Text("--save");
+    private readonly HnswBuildOptions _hnsw = new(defaultThreads: 1);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var basePath = args.Required("--base");
-        var queryPath = args.Required("--query");
-        var gtPath = args.Option("--gt");
-        var gtOut = args.Option("--gt-out");
-        var k = args.Int("--k", 10, 1, 10_000);
-        var efs = args.IntList("--ef", 1) ?? [16, 32, 64, 128, 256];
-        var jsonPath = args.Option("--json");
-        var savePath = args.Option("--save");
-        var options = IndexCommand.ReadOptions(args, defaultThreads: 1);
-        args.Finish();
+        var basePath = args.Required(_base);
+        var queryPath = args.Required(_query);
+        var gtPath = args.GetValue(_gt);
+        var gtOut = args.GetValue(_gtOut);
+        var k = args.GetValue(_k);
+        var efs = args.GetValue(_ef) ?? [16, 32, 64, 128, 256];
+        var jsonPath = args.GetValue(_json);
+        var savePath = args.GetValue(_save);
+        var options = _hnsw.Read(args);
 
         var baseVectors = Vectors.ReadFvecs(basePath, out var n, out var dim);
         var queries = Vectors.ReadFvecs(queryPath, out var nq, out var queryDim);
@@ -180,16 +190,23 @@ internal sealed class BenchGenVectorsCommand : Command
           mmse bench gen-vectors --n 1000000 --dim 64 --clusters 1000 --queries 10000 --seed 1 --out data/ann
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<int> _n = CliOptions.Int("--n", 1_000_000, 1, 100_000_000);
+    private readonly Option<int> _dim = CliOptions.Int("--dim", 64, 1, 65536);
+    private readonly Option<int> _clusters = CliOptions.Int("--clusters", 1000, 1, 10_000_000);
+    private readonly Option<int> _queries = CliOptions.Int("--queries", 10_000, 0, 10_000_000);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", 1);
+    private readonly Option<double> _spread = CliOptions.Double("--spread", 0.5, 0, 100);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var outDir = args.Required("--out");
-        var n = args.Int("--n", 1_000_000, 1, 100_000_000);
-        var dim = args.Int("--dim", 64, 1, 65536);
-        var clusters = args.Int("--clusters", 1000, 1, 10_000_000);
-        var queries = args.Int("--queries", 10_000, 0, 10_000_000);
-        var seed = args.Int("--seed", 1);
-        var spread = (float)args.Double("--spread", 0.5, 0, 100);
-        args.Finish();
+        var outDir = args.Required(_out);
+        var n = args.GetValue(_n);
+        var dim = args.GetValue(_dim);
+        var clusters = args.GetValue(_clusters);
+        var queries = args.GetValue(_queries);
+        var seed = args.GetValue(_seed);
+        var spread = (float)args.GetValue(_spread);
         Directory.CreateDirectory(outDir);
         var baseVectors = SyntheticVectors.Clustered(n, dim, clusters, seed, unchecked(seed * 7919 + 1), spread);
         Vectors.WriteFvecs(Path.Combine(outDir, "base.fvecs"), baseVectors, dim);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Evaluation;
@@ -35,18 +36,24 @@ internal sealed class Bm25Command : Command
           mmse bm25 --catalog data/m/catalog.jsonl --log data/m/truth.jsonl
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _log = CliOptions.Text("--log");
+    private readonly Option<string?> _json = CliOptions.Text("--json");
+    private readonly Option<double> _k1 = CliOptions.Double("--k1", 1.2, 0, 100);
+    private readonly Option<double> _b = CliOptions.Double("--b", 0.75, 0, 1);
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var catalogPath = args.Required("--catalog");
-        var logPath = args.Required("--log");
-        var jsonPath = args.Option("--json");
+        var catalogPath = args.Required(_catalog);
+        var logPath = args.Required(_log);
+        var jsonPath = args.GetValue(_json);
         var options = new Bm25Options
         {
-            K1 = args.Double("--k1", 1.2, 0, 100),
-            B = args.Double("--b", 0.75, 0, 1),
-            Threads = args.Int("--threads", 0, 0, 1024),
+            K1 = args.GetValue(_k1),
+            B = args.GetValue(_b),
+            Threads = args.GetValue(_threads),
         };
-        args.Finish();
 
         var readOptions = new DataReadOptions();
         var problems = new DataProblems(readOptions.MaxReportedProblems);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Mmse.Data;
 
@@ -36,16 +37,23 @@ internal sealed class DataStatsCommand : Command
           mmse data stats --catalog JDsearch/product_data.txt --log JDsearch/release_data.txt
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _log = CliOptions.Text("--log");
+    private readonly Option<string?> _json = CliOptions.Text("--json");
+    private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
+    private readonly Option<int> _top = CliOptions.Int("--top", 10, 0, 1000);
+    private readonly Option<string> _format = CliOptions.Choice("--format", "auto", "auto", "jsonl", "jdsearch");
+    private readonly Option<bool> _jdHistory = CliOptions.Flag("--jd-history");
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var catalogPath = args.Required("--catalog");
-        var logPath = args.Required("--log");
-        var jsonPath = args.Option("--json");
-        var skipBad = args.Flag("--skip-bad");
-        var top = args.Int("--top", 10, 0, 1000);
-        var format = args.Choice("--format", "auto", "auto", "jsonl", "jdsearch");
-        var jdHistory = args.Flag("--jd-history");
-        args.Finish();
+        var catalogPath = args.Required(_catalog);
+        var logPath = args.Required(_log);
+        var jsonPath = args.GetValue(_json);
+        var skipBad = args.GetValue(_skipBad);
+        var top = args.GetValue(_top);
+        var format = args.GetValue(_format)!;
+        var jdHistory = args.GetValue(_jdHistory);
 
         var options = new DataReadOptions { SkipBad = skipBad, JdSearch = new JdSearchOptions { IncludeHistory = jdHistory } };
         var problems = new DataProblems(options.MaxReportedProblems);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Mmse.Data;
@@ -42,16 +43,23 @@ internal sealed class DemoCommand : Command
           mmse demo --quick --out /tmp/mmse-quick
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<bool> _quick = CliOptions.Flag("--quick");
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<long> _seed = CliOptions.Long("--seed", 7, 0);
+    private readonly Option<int?> _items = CliOptions.IntOrNull("--items", 100, 10_000_000);
+    private readonly Option<int?> _requests = CliOptions.IntOrNull("--requests", 100, 100_000_000);
+    private readonly Option<int?> _epochs = CliOptions.IntOrNull("--epochs", 1, 1000);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var dir = args.Option("--out") ?? "mmse-demo";
-        var quick = args.Flag("--quick");
-        var threads = args.Int("--threads", 0, 0, 1024);
-        var seed = (ulong)args.Long("--seed", 7, 0);
-        var items = args.IntOrNull("--items", 100, 10_000_000);
-        var requests = args.IntOrNull("--requests", 100, 100_000_000);
-        var epochs = args.IntOrNull("--epochs", 1, 1000);
-        args.Finish();
+        var dir = args.GetValue(_out) ?? "mmse-demo";
+        var quick = args.GetValue(_quick);
+        var threads = args.GetValue(_threads);
+        var seed = (ulong)args.GetValue(_seed);
+        var items = args.GetValue(_items);
+        var requests = args.GetValue(_requests);
+        var epochs = args.GetValue(_epochs);
         var total = Stopwatch.StartNew();
         var o = context.Out;
         var dataDir = Path.Combine(dir, "data");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Internals;
@@ -33,15 +34,21 @@ internal sealed class EmbedCommand : Command
           mmse embed --model model.mmse --catalog data/catalog.jsonl --queries data/test.jsonl --out vectors/
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _model = CliOptions.Text("--model");
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<string?> _queries = CliOptions.Text("--queries");
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var modelPath = args.Required("--model");
-        var catalogPath = args.Required("--catalog");
-        var outDir = args.Required("--out");
-        var queriesPath = args.Option("--queries");
-        var threads = args.Int("--threads", 0, 0, 1024);
-        var skipBad = args.Flag("--skip-bad");
-        args.Finish();
+        var modelPath = args.Required(_model);
+        var catalogPath = args.Required(_catalog);
+        var outDir = args.Required(_out);
+        var queriesPath = args.GetValue(_queries);
+        var threads = args.GetValue(_threads);
+        var skipBad = args.GetValue(_skipBad);
         var model = MmseModel.Load(modelPath);
         var options = new DataReadOptions { SkipBad = skipBad };
         var problems = new DataProblems(options.MaxReportedProblems);

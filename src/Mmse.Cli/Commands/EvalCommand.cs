@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Evaluation;
@@ -42,19 +43,29 @@ internal sealed class EvalCommand : Command
           mmse eval --model model.mmse --catalog m/catalog.jsonl --log m/test.jsonl --segments m/intents.jsonl
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _model = CliOptions.Text("--model");
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _log = CliOptions.Text("--log");
+    private readonly Option<string?> _json = CliOptions.Text("--json");
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
+    private readonly Option<string?> _index = CliOptions.Text("--index");
+    private readonly Option<int> _ef = CliOptions.Int("--ef", RetrievalMetrics.Depth, 1, 100_000);
+    private readonly Option<string> _walk = WalkOption.Create();
+    private readonly Option<string?> _segments = CliOptions.Text("--segments");
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var modelPath = args.Required("--model");
-        var catalogPath = args.Required("--catalog");
-        var logPath = args.Required("--log");
-        var jsonPath = args.Option("--json");
-        var threads = args.Int("--threads", 0, 0, 1024);
-        var skipBad = args.Flag("--skip-bad");
-        var indexPath = args.Option("--index");
-        var ef = args.Int("--ef", RetrievalMetrics.Depth, 1, 100_000);
-        var walk = args.Walk();
-        var segmentsPath = args.Option("--segments");
-        args.Finish();
+        var modelPath = args.Required(_model);
+        var catalogPath = args.Required(_catalog);
+        var logPath = args.Required(_log);
+        var jsonPath = args.GetValue(_json);
+        var threads = args.GetValue(_threads);
+        var skipBad = args.GetValue(_skipBad);
+        var indexPath = args.GetValue(_index);
+        var ef = args.GetValue(_ef);
+        var walk = args.GetWalk(_walk);
+        var segmentsPath = args.GetValue(_segments);
         var model = MmseModel.Load(modelPath);
         var options = new DataReadOptions { SkipBad = skipBad };
         var problems = new DataProblems(options.MaxReportedProblems);

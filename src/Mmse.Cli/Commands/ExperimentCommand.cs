@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Experiments;
@@ -46,20 +47,32 @@ internal sealed class ExperimentCommand : Command
           mmse experiment --catalog m/catalog.jsonl --train m/train.jsonl --test m/test.jsonl --out quick --variants mmse,two-tower,bm25 --epochs 2
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _train = CliOptions.Text("--train");
+    private readonly Option<string?> _test = CliOptions.Text("--test");
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<string?> _valid = CliOptions.Text("--valid");
+    private readonly Option<string?> _truth = CliOptions.Text("--truth");
+    private readonly Option<string?> _segments = CliOptions.Text("--segments");
+    private readonly Option<string?> _variants = CliOptions.Text("--variants");
+    private readonly Option<int> _rounds = CliOptions.Int("--rounds", 10_000, 100, 1_000_000);
+    private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
+    private readonly Option<string?> _config = CliOptions.Text("--config");
+    private readonly SettingOptions _settings = new();
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var catalogPath = args.Required("--catalog");
-        var trainPath = args.Required("--train");
-        var testPath = args.Required("--test");
-        var outDir = args.Required("--out");
-        var validPath = args.Option("--valid");
-        var truthPath = args.Option("--truth");
-        var segmentsPath = args.Option("--segments");
-        var variants = args.Option("--variants")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var rounds = args.Int("--rounds", 10_000, 100, 1_000_000);
-        var skipBad = args.Flag("--skip-bad");
-        var (model, train) = TrainCommand.ReadSettings(args, args.Option("--config"));
-        args.Finish();
+        var catalogPath = args.Required(_catalog);
+        var trainPath = args.Required(_train);
+        var testPath = args.Required(_test);
+        var outDir = args.Required(_out);
+        var validPath = args.GetValue(_valid);
+        var truthPath = args.GetValue(_truth);
+        var segmentsPath = args.GetValue(_segments);
+        var variants = args.GetValue(_variants)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rounds = args.GetValue(_rounds);
+        var skipBad = args.GetValue(_skipBad);
+        var (model, train) = _settings.Read(args, args.GetValue(_config));
         model.Validate();
         train.Validate();
         if (variants is not null)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
@@ -31,13 +32,17 @@ internal sealed class IndexCommand : Command
           mmse index --vectors items.fvecs --ids items.ids --out items.idx --M 16 --ef-construction 200 --quantize int8
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _vectors = CliOptions.Text("--vectors");
+    private readonly Option<string?> _ids = CliOptions.Text("--ids");
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly HnswBuildOptions _hnsw = new(defaultThreads: 0);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var vectorsPath = args.Required("--vectors");
-        var idsPath = args.Option("--ids");
-        var outPath = args.Required("--out");
-        var options = ReadOptions(args);
-        args.Finish();
+        var vectorsPath = args.Required(_vectors);
+        var idsPath = args.GetValue(_ids);
+        var outPath = args.Required(_out);
+        var options = _hnsw.Read(args);
 
         var vectors = Vectors.ReadFvecs(vectorsPath, out var count, out var dim);
         var ids = idsPath is null ? null : ItemIds.Read(idsPath, count);
@@ -51,14 +56,28 @@ internal sealed class IndexCommand : Command
         return ExitCodes.Ok;
     }
 
-    /// <summary>The HNSW flags shared by `index` and `bench ann`, mapped onto <see cref="HnswOptions"/> in one place.</summary>
-    internal static HnswOptions ReadOptions(CliArgs args, int defaultThreads = 0) => new()
+}
+
+/// <summary>The HNSW flags shared by `index` and `bench ann`, mapped onto <see cref="HnswOptions"/> in one place.</summary>
+internal sealed class HnswBuildOptions(int defaultThreads) : IOptionGroup
+{
+    private readonly Option<int> _m = CliOptions.Int("--M", 16, 2, 256);
+    private readonly Option<int> _efConstruction = CliOptions.Int("--ef-construction", 200, 1, 100_000);
+    private readonly Option<int> _efSearch = CliOptions.Int("--ef-search", 64, 1, 100_000);
+    private readonly Option<string> _quantize = CliOptions.Choice("--quantize", "none", "none", "int8");
+    private readonly Option<int> _threads = CliOptions.Int("--threads", defaultThreads, 0, 4096);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", 1);
+
+    /// <inheritdoc/>
+    public IEnumerable<Symbol> Symbols => [_m, _efConstruction, _efSearch, _quantize, _threads, _seed];
+
+    public HnswOptions Read(ParseResult args) => new()
     {
-        M = args.Int("--M", 16, 2, 256),
-        EfConstruction = args.Int("--ef-construction", 200, 1, 100_000),
-        EfSearch = args.Int("--ef-search", 64, 1, 100_000),
-        Quantization = args.Choice("--quantize", "none", "none", "int8") == "int8" ? VectorQuantization.Int8 : VectorQuantization.None,
-        Threads = args.Int("--threads", defaultThreads, 0, 4096),
-        Seed = args.Int("--seed", 1),
+        M = args.GetValue(_m),
+        EfConstruction = args.GetValue(_efConstruction),
+        EfSearch = args.GetValue(_efSearch),
+        Quantization = args.GetValue(_quantize) == "int8" ? VectorQuantization.Int8 : VectorQuantization.None,
+        Threads = args.GetValue(_threads),
+        Seed = args.GetValue(_seed),
     };
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Evaluation;
@@ -35,18 +36,29 @@ internal sealed class SearchCommand : Command
           mmse search --model model.mmse --catalog data/catalog.jsonl --index items.idx "red kettle"
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _model = CliOptions.Text("--model");
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<int> _k = CliOptions.Int("--k", 10, 1, 100_000, alias: "-k");
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<string?> _index = CliOptions.Text("--index");
+    private readonly Option<int> _ef = CliOptions.Int("--ef", 0, 0, 100_000);
+    private readonly Option<string> _walk = WalkOption.Create();
+    private readonly Argument<string[]> _query = new("query") { Arity = ArgumentArity.ZeroOrMore };
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var modelPath = args.Required("--model");
-        var catalogPath = args.Required("--catalog");
-        var k = args.Int("--k", 10, 1, 100_000, alias: "-k");
-        var threads = args.Int("--threads", 0, 0, 1024);
-        var indexPath = args.Option("--index");
-        var ef = args.Int("--ef", 0, 0, 100_000);
-        var walk = args.Walk();
-        var words = args.Positionals();
-        args.Finish();
-        if (words.Count == 0)
+        var modelPath = args.Required(_model);
+        var catalogPath = args.Required(_catalog);
+        var k = args.GetValue(_k);
+        var threads = args.GetValue(_threads);
+        var indexPath = args.GetValue(_index);
+        var ef = args.GetValue(_ef);
+        var walk = args.GetWalk(_walk);
+        var words = args.GetValue(_query) ?? [];
+        // An unknown --option is a typo, not a query word (the parser hands unknown tokens to the argument).
+        if (words.FirstOrDefault(w => w.StartsWith("--", StringComparison.Ordinal) && w.Length > 2) is { } unknown)
+            throw new UsageException($"unknown option '{unknown}'");
+        if (words.Length == 0)
             throw new UsageException("give the query text");
         var query = string.Join(' ', words);
         var model = MmseModel.Load(modelPath);

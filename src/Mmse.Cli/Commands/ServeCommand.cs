@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mmse.Retrieval;
 using Mmse.Server;
 
@@ -42,17 +43,26 @@ internal sealed class ServeCommand : Command
           curl 'http://127.0.0.1:8080/search?q=angle+bracket&k=5&filter=category:Tools'
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _model = CliOptions.Text("--model");
+    private readonly Option<string?> _index = CliOptions.Text("--index");
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<int> _ef = CliOptions.Int("--ef", EngineSource.DefaultEf, 0, 100_000);
+    private readonly Option<string> _walk = WalkOption.Create();
+    private readonly Option<string?> _urls = CliOptions.Text("--urls");
+    private readonly Option<string?> _apiKey = CliOptions.Text("--api-key");
+    private readonly Option<int> _maxK = CliOptions.Int("--max-k", SearchLimits.Default.MaxK, 1, 100_000);
+    private readonly Option<bool> _quiet = CliOptions.Flag("--quiet");
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var source = new EngineSource(args.Required("--model"), args.Required("--index"), args.Required("--catalog"),
-            args.Int("--ef", EngineSource.DefaultEf, 0, 100_000),
-            args.Walk());
-        var urls = (args.Option("--urls") ?? "http://127.0.0.1:8080")
+        var source = new EngineSource(args.Required(_model), args.Required(_index), args.Required(_catalog),
+            args.GetValue(_ef),
+            args.GetWalk(_walk));
+        var urls = (args.GetValue(_urls) ?? "http://127.0.0.1:8080")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var apiKey = args.Option("--api-key") ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");
-        var maxK = args.Int("--max-k", SearchLimits.Default.MaxK, 1, 100_000);
-        var quiet = args.Flag("--quiet");
-        args.Finish();
+        var apiKey = args.GetValue(_apiKey) ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");
+        var maxK = args.GetValue(_maxK);
+        var quiet = args.GetValue(_quiet);
         foreach (var url in urls)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http")

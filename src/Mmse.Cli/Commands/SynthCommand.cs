@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Mmse.Synthesis;
 
 namespace Mmse.Cli.Commands;
@@ -41,30 +42,43 @@ internal sealed class SynthCommand : Command
           mmse synth --out data/m --items 50000 --requests 200000 --seed 7
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private static readonly SynthOptions Defaults = new();
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<int> _items = CliOptions.Int("--items", Defaults.Items, 100, 50_000_000);
+    private readonly Option<int> _requests = CliOptions.Int("--requests", Defaults.Requests, 1, 200_000_000);
+    private readonly Option<int> _days = CliOptions.Int("--days", Defaults.Days, 3, 3650);
+    private readonly Option<int> _testDays = CliOptions.Int("--test-days", Defaults.TestDays, 1, 3650);
+    private readonly Option<int> _validDays = CliOptions.Int("--valid-days", Defaults.ValidDays, 0, 3650);
+    private readonly Option<int> _maxTest = CliOptions.Int("--max-test", Defaults.MaxTestRequests, 0, int.MaxValue);
+    private readonly Option<string> _lang = CliOptions.Choice("--lang", "en", "en", "zh", "mixed");
+    private readonly Option<long> _seed = CliOptions.Long("--seed", 1, 0, long.MaxValue);
+    private readonly Option<double> _ambiguousRate = CliOptions.Double("--ambiguous-rate", Defaults.AmbiguousQueryRate, 0, 1);
+    private readonly Option<double> _departmentRate = CliOptions.Double("--department-rate", Defaults.DepartmentQueryRate, 0, 1);
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var defaults = new SynthOptions();
-        var dir = args.Required("--out");
+        var defaults = Defaults;
+        var dir = args.Required(_out);
         var options = defaults with
         {
-            Items = args.Int("--items", defaults.Items, 100, 50_000_000),
-            Requests = args.Int("--requests", defaults.Requests, 1, 200_000_000),
-            Days = args.Int("--days", defaults.Days, 3, 3650),
-            TestDays = args.Int("--test-days", defaults.TestDays, 1, 3650),
-            ValidDays = args.Int("--valid-days", defaults.ValidDays, 0, 3650),
-            MaxTestRequests = args.Int("--max-test", defaults.MaxTestRequests, 0, int.MaxValue),
-            Language = args.Choice("--lang", "en", "en", "zh", "mixed") switch
+            Items = args.GetValue(_items),
+            Requests = args.GetValue(_requests),
+            Days = args.GetValue(_days),
+            TestDays = args.GetValue(_testDays),
+            ValidDays = args.GetValue(_validDays),
+            MaxTestRequests = args.GetValue(_maxTest),
+            Language = args.GetValue(_lang) switch
             {
                 "zh" => SynthLanguage.Zh,
                 "mixed" => SynthLanguage.Mixed,
                 _ => SynthLanguage.En,
             },
-            Seed = (ulong)args.Long("--seed", 1, 0, long.MaxValue),
-            AmbiguousQueryRate = args.Double("--ambiguous-rate", defaults.AmbiguousQueryRate, 0, 1),
-            DepartmentQueryRate = args.Double("--department-rate", defaults.DepartmentQueryRate, 0, 1),
-            Threads = args.Int("--threads", 0, 0, 1024),
+            Seed = (ulong)args.GetValue(_seed),
+            AmbiguousQueryRate = args.GetValue(_ambiguousRate),
+            DepartmentQueryRate = args.GetValue(_departmentRate),
+            Threads = args.GetValue(_threads),
         };
-        args.Finish();
         options.Validate();
         var summary = SyntheticMarketplace.Generate(options, dir, context.Progress, context.Cancellation);
         var o = context.Out;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Model;
@@ -39,17 +40,25 @@ internal sealed class TrainCommand : Command
           mmse train --catalog data/catalog.jsonl --train data/train.jsonl --out tt.mmse --variant two-tower
         """;
 
-    public override int Run(CliArgs args, CliContext context)
+    private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
+    private readonly Option<string?> _train = CliOptions.Text("--train");
+    private readonly Option<string?> _valid = CliOptions.Text("--valid");
+    private readonly Option<string?> _out = CliOptions.Text("--out");
+    private readonly Option<string?> _config = CliOptions.Text("--config");
+    private readonly Option<string?> _json = CliOptions.Text("--json");
+    private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
+    private readonly SettingOptions _settings = new();
+
+    public override int Run(ParseResult args, CliContext context)
     {
-        var catalogPath = args.Required("--catalog");
-        var trainPath = args.Required("--train");
-        var validPath = args.Option("--valid");
-        var outPath = args.Required("--out");
-        var configPath = args.Option("--config");
-        var jsonPath = args.Option("--json");
-        var skipBad = args.Flag("--skip-bad");
-        var (model, train) = ReadSettings(args, configPath);
-        args.Finish();
+        var catalogPath = args.Required(_catalog);
+        var trainPath = args.Required(_train);
+        var validPath = args.GetValue(_valid);
+        var outPath = args.Required(_out);
+        var configPath = args.GetValue(_config);
+        var jsonPath = args.GetValue(_json);
+        var skipBad = args.GetValue(_skipBad);
+        var (model, train) = _settings.Read(args, configPath);
         model.Validate();
         train.Validate();
 
@@ -103,34 +112,5 @@ internal sealed class TrainCommand : Command
             });
         }
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Defaults, then the JSON config, then the flags (one mapping: <see cref="Settings"/>).</summary>
-    internal static (ModelOptions, TrainOptions) ReadSettings(CliArgs args, string? configPath)
-    {
-        var model = ModelOptions.Default;
-        var train = TrainOptions.Default;
-        if (configPath is not null)
-            (model, train) = Settings.ApplyJson(model, train, configPath);
-        foreach (var setting in Settings.All)
-        {
-            try
-            {
-                if (setting.Kind == SettingKind.Bool)
-                {
-                    if (args.Flag("--" + setting.Name))
-                        (model, train) = setting.Apply(model, train, "true");
-                }
-                else if (args.Option("--" + setting.Name) is { } value)
-                {
-                    (model, train) = setting.Apply(model, train, value);
-                }
-            }
-            catch (MmseInputException e)
-            {
-                throw new UsageException($"option '--{setting.Name}': {e.Message}");
-            }
-        }
-        return (model, train);
     }
 }

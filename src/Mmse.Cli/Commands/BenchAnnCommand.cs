@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
 using Mmse.Numerics;
+using Mmse.Retrieval;
 
 namespace Mmse.Cli.Commands;
 
@@ -86,7 +87,7 @@ internal sealed class BenchAnnCommand : Command
         else
         {
             context.Progress.Line($"exact ground truth for {nq:N0} queries over {n:N0} vectors on all cores ...");
-            truth = new FlatIndex(baseVectors, dim).SearchBatch(queries, k);
+            truth = ExactPanelIndex.GroundTruth(baseVectors, dim, queries, k);
             context.Progress.Line($"ground truth in {clock.Elapsed.TotalSeconds:F1} s");
             if (gtOut is not null)
                 Vectors.WriteIvecs(gtOut, truth, k);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Numerics;
 using Mmse.Retrieval;
 
@@ -69,7 +70,7 @@ internal sealed class BenchAnnCommand : Command
         var baseVectors = Vectors.ReadFvecs(basePath, out var n, out var dim);
         var queries = Vectors.ReadFvecs(queryPath, out var nq, out var queryDim);
         if (queryDim != dim)
-            throw new MmseInputException($"{queryPath}: dimension {queryDim} differs from the base vectors' {dim} ({basePath})");
+            ThrowHelper.Input($"{queryPath}: dimension {queryDim} differs from the base vectors' {dim} ({basePath})");
         for (var q = 0; q < nq; q++)
             VectorKernels.Normalize(queries.AsSpan(q * dim, dim));
 
@@ -79,7 +80,7 @@ internal sealed class BenchAnnCommand : Command
         {
             var gt = Vectors.ReadIvecs(gtPath, out var gtCount, out var gtDim);
             if (gtCount != nq || gtDim < k)
-                throw new MmseInputException($"{gtPath}: {gtCount} x {gtDim} neighbours, expected {nq} queries x at least {k}");
+                ThrowHelper.Input($"{gtPath}: {gtCount} x {gtDim} neighbours, expected {nq} queries x at least {k}");
             truth = new int[nq * k];
             for (var q = 0; q < nq; q++)
                 gt.AsSpan(q * gtDim, k).CopyTo(truth.AsSpan(q * k, k));

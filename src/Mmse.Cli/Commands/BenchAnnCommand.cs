@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Numerics;
+using Mmse.Retrieval;
 
 namespace Mmse.Cli.Commands;
 
@@ -68,7 +70,7 @@ internal sealed class BenchAnnCommand : Command
         var baseVectors = Vectors.ReadFvecs(basePath, out var n, out var dim);
         var queries = Vectors.ReadFvecs(queryPath, out var nq, out var queryDim);
         if (queryDim != dim)
-            throw new MmseInputException($"{queryPath}: dimension {queryDim} differs from the base vectors' {dim} ({basePath})");
+            ThrowHelper.Input($"{queryPath}: dimension {queryDim} differs from the base vectors' {dim} ({basePath})");
         for (var q = 0; q < nq; q++)
             VectorKernels.Normalize(queries.AsSpan(q * dim, dim));
 
@@ -78,7 +80,7 @@ internal sealed class BenchAnnCommand : Command
         {
             var gt = Vectors.ReadIvecs(gtPath, out var gtCount, out var gtDim);
             if (gtCount != nq || gtDim < k)
-                throw new MmseInputException($"{gtPath}: {gtCount} x {gtDim} neighbours, expected {nq} queries x at least {k}");
+                ThrowHelper.Input($"{gtPath}: {gtCount} x {gtDim} neighbours, expected {nq} queries x at least {k}");
             truth = new int[nq * k];
             for (var q = 0; q < nq; q++)
                 gt.AsSpan(q * gtDim, k).CopyTo(truth.AsSpan(q * k, k));
@@ -86,7 +88,7 @@ internal sealed class BenchAnnCommand : Command
         else
         {
             context.Progress.Line($"exact ground truth for {nq:N0} queries over {n:N0} vectors on all cores ...");
-            truth = new FlatIndex(baseVectors, dim).SearchBatch(queries, k);
+            truth = ExactPanelIndex.GroundTruth(baseVectors, dim, queries, k);
             context.Progress.Line($"ground truth in {clock.Elapsed.TotalSeconds:F1} s");
             if (gtOut is not null)
                 Vectors.WriteIvecs(gtOut, truth, k);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mmse.Internals;
 using Mmse.Retrieval;
 using Mmse.Server;
 
@@ -93,7 +94,7 @@ internal sealed class ServeCommand : Command
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             // Kestrel's "Failed to bind to address ...: address already in use." is the user's to fix.
-            throw new MmseInputException($"cannot listen on {string.Join(' ', options.Urls)}: {e.Message}", e);
+            server = ThrowHelper.Input<SearchServer>($"cannot listen on {string.Join(' ', options.Urls)}: {e.Message}", e);
         }
         await using var running = server;
         context.Out.WriteLine($"mmse serve: listening on {string.Join(' ', server.Urls)} (Ctrl+C to stop)");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
+using Mmse.Internals;
 using Mmse.Model;
 using Mmse.Training;
 
@@ -67,7 +68,7 @@ internal sealed class TrainCommand : Command
         var (catalog, trainLog) = DataLoading.Load(catalogPath, trainPath, readOptions, problems, context);
         var validLog = validPath is null ? null : DataLoading.LoadLog(validPath, catalog, readOptions, problems, context);
         if (trainLog.Count == 0)
-            throw new MmseInputException($"{trainPath}: no requests to train on");
+            ThrowHelper.Input($"{trainPath}: no requests to train on");
 
         var result = Trainer.Train(catalog, trainLog, validLog, model, train, context.Progress, context.Cancellation);
         result.Model.Save(outPath);

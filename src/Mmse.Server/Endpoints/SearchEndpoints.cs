@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Mmse.Internals;
 using Mmse.Retrieval;
 
 namespace Mmse.Server.Endpoints;
@@ -69,12 +70,12 @@ public static class SearchEndpoints
         using var lease = host.Acquire();
         var engine = lease.Engine;
         if (queries.Count == 0 || queries.Count > engine.Limits.MaxBatch)
-            throw new SearchInputException("queries", $"holds {queries.Count} queries; send 1 to {engine.Limits.MaxBatch}");
+            ThrowHelper.SearchInput("queries", $"holds {queries.Count} queries; send 1 to {engine.Limits.MaxBatch}");
         // Validate every query before searching any, so a bad batch costs nothing.
         var validated = new SearchQuery[queries.Count];
         for (var i = 0; i < queries.Count; i++)
         {
-            var query = queries[i] ?? throw new SearchInputException($"queries[{i}]", "is null");
+            var query = queries[i] ?? ThrowHelper.SearchInput<BatchQuery>($"queries[{i}]", "is null");
             validated[i] = engine.Validate(query.Q, query.K, query.Filter, $"queries[{i}].");
         }
         var results = new SearchResponse[validated.Length];

@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Model;
 using Mmse.Retrieval;
 
@@ -25,7 +26,7 @@ public sealed class IndexedRetriever
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(catalog);
         if (index.Dim != model.Dim)
-            throw new MmseInputException($"the index holds {index.Dim}-dimensional vectors but the model's are {model.Dim}-dimensional: was it built from this model's 'mmse embed' output?");
+            ThrowHelper.Input($"the index holds {index.Dim}-dimensional vectors but the model's are {model.Dim}-dimensional: was it built from this model's 'mmse embed' output?");
         // Not disposed here: the index belongs to the caller.
         Engine = new SearchEngine(new ModelQueryEncoder(model), new HnswItemIndex(index, catalog, ef, walk: walk), catalog);
     }

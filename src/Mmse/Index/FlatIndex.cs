@@ -2,9 +2,16 @@ using Mmse.Numerics;
 
 namespace Mmse.Index;
 
+// Why this stays beside Retrieval.ExactPanelIndex (the one exact scan for items, evaluation and the
+// bench's ground truth, ExactPanelIndex.GroundTruth): FlatIndex is the single-query exact search over
+// index *positions* with ids, and its loops (Exact below) are the ones HnswIndex itself runs for its
+// filtered and multi-head fall-backs over its own storage (raw pointers, deleted rows, HNSW ids, the
+// row order that breaks HNSW's ties). The HNSW tests compare against it bit for bit, so it must score
+// with the same kernels (VectorKernels.Dot, PostFusion.Fuse) as HnswIndex, not the panel's FMA chain.
+
 /// <summary>
-/// Exact (brute-force) inner-product search: the ground truth for evaluation and for the
-/// approximate index's recall tests. Batch search runs queries in parallel, one top-k heap each.
+/// Exact (brute-force) inner-product search over positions: the ground truth the approximate index's
+/// tests compare with, scoring exactly as <see cref="HnswIndex"/>'s own brute-force fall-back does.
 /// </summary>
 public sealed unsafe class FlatIndex : IPositionIds
 {
@@ -54,31 +61,6 @@ public sealed unsafe class FlatIndex : IPositionIds
         var nodes = new int[heap.Count];
         heap.DrainDescending(scores, nodes);
         return [.. nodes.Select((n, i) => new IndexHit(n, _ids[n], scores[i]))];
-    }
-
-    /// <summary>
-    /// Exact top-k positions for many queries [queryCount, dim] on <paramref name="threads"/>
-    /// threads (0 = all cores): returns [queryCount, k], padded with -1.
-    /// </summary>
-    public int[] SearchBatch(ReadOnlySpan<float> queries, int k, int threads = 0)
-    {
-        CheckQuery(queries.Length % Dim == 0 ? Dim : -1, 1);
-        var queryCount = queries.Length / Dim;
-        var result = new int[queryCount * k];
-        Array.Fill(result, -1);
-        var copy = queries.ToArray();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        Parallel.For(0, queryCount, parallel, () => new ScoreHeap(k + 1), (qi, _, heap) =>
-        {
-            heap.Clear();
-            fixed (float* v = _vectors)
-            fixed (float* q = &copy[qi * Dim])
-                Exact.TopK(v, Count, Dim, q, k, null, null, heap);
-            Span<float> scores = stackalloc float[heap.Count];
-            heap.DrainDescending(scores, result.AsSpan(qi * k, k));
-            return heap;
-        }, _ => { });
-        return result;
     }
 
     /// <summary>

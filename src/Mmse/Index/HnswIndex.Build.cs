@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Mmse.Internals;
 using Mmse.Numerics;
 
 namespace Mmse.Index;
@@ -36,7 +37,7 @@ public sealed unsafe partial class HnswIndex
         {
             ArgumentNullException.ThrowIfNull(idList[i], $"ids[{i}]");
             if (!map.TryAdd(idList[i], i))
-                throw new MmseInputException($"duplicate id '{idList[i]}' at positions {map[idList[i]]} and {i}");
+                ThrowHelper.Input($"duplicate id '{idList[i]}' at positions {map[idList[i]]} and {i}");
         }
 
         var index = new HnswIndex(dim, options);

@@ -203,8 +203,7 @@ public sealed unsafe partial class HnswIndex
     public static HnswIndex Open(string path, bool verifyChecksum = true)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         // The length of the opened stream, not FileInfo's: FileInfo describes a symbolic link
         // itself (a few bytes), while the stream and the memory map follow it to the index.
         long length;

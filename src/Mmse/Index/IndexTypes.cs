@@ -1,3 +1,4 @@
+using Mmse.Internals;
 namespace Mmse.Index;
 
 /// <summary>How the HNSW index stores vectors for graph traversal.</summary>
@@ -48,7 +49,7 @@ public static class MultiHeadWalkNames
     {
         "fused" => MultiHeadWalk.Fused,
         "per-head" => MultiHeadWalk.PerHead,
-        _ => throw new MmseInputException($"unknown multi-head walk '{name}'; known: {string.Join(", ", All)}"),
+        _ => ThrowHelper.Input<MultiHeadWalk>($"unknown multi-head walk '{name}'; known: {string.Join(", ", All)}"),
     };
 }
 

@@ -13,8 +13,7 @@ public static class ItemIds
     /// <exception cref="MmseInputException">Missing file, empty or duplicate id, count mismatch.</exception>
     public static List<string> Read(string path, int? expectedCount = null)
     {
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         var ids = new List<string>(expectedCount ?? 1024);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var line = 0;

@@ -52,4 +52,25 @@ public static class ThrowHelper
         if (!File.Exists(path))
             Input($"{path}: {what} not found");
     }
+
+    /// <summary>A user input error that wraps the exception that revealed it (its message is usually part of <paramref name="message"/>).</summary>
+    [DoesNotReturn]
+    public static void Input(string message, Exception inner) => throw new MmseInputException(message, inner);
+
+    /// <inheritdoc cref="Input(string, Exception)"/>
+    [DoesNotReturn]
+    public static T Input<T>(string message, Exception inner) => throw new MmseInputException(message, inner);
+
+    /// <summary>
+    /// A bad search request field, answered as a 400 naming it: "<c>'{parameter}': {problem}</c>"
+    /// (<see cref="Retrieval.SearchInputException"/>).
+    /// </summary>
+    [DoesNotReturn]
+    public static void SearchInput(string parameter, string problem) =>
+        throw new Retrieval.SearchInputException(parameter, problem);
+
+    /// <inheritdoc cref="SearchInput(string, string)"/>
+    [DoesNotReturn]
+    public static T SearchInput<T>(string parameter, string problem) =>
+        throw new Retrieval.SearchInputException(parameter, problem);
 }

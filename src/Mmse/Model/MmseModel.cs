@@ -230,8 +230,7 @@ public sealed class MmseModel
     public static MmseModel Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: model file not found");
+        ThrowHelper.IfFileMissing(path, "model file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         return Read(stream, path);
     }

@@ -1,3 +1,4 @@
+using Mmse.Internals;
 using Mmse.Text;
 
 namespace Mmse.Model;
@@ -52,7 +53,7 @@ public sealed record ModelOptions
     {
         static void Check(bool ok, string message)
         {
-            if (!ok) throw new MmseInputException(message);
+            if (!ok) ThrowHelper.Input(message);
         }
         Check(Buckets >= 1, $"'buckets':{Buckets} must be at least 1");
         Check(EmbeddingDim >= 1 && EmbeddingDim <= 4096, $"'embedding-dim':{EmbeddingDim} must be in [1, 4096]");

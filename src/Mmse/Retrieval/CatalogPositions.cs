@@ -1,5 +1,6 @@
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 
 namespace Mmse.Retrieval;
 
@@ -59,7 +60,7 @@ public sealed class CatalogPositions
         var live = index.Count - deleted;
         if (missing > maxMissingFraction * live)
         {
-            throw new MmseInputException(
+            ThrowHelper.Input(
                 $"{name ?? "the index"}: {missing} of its {live} items are not in the catalog (the first is id '{firstMissing}'): it was built from another catalog");
         }
         var servedSet = missing + deleted > 0 ? AllowedSet.FromPredicate(map.Length, p => map[p] >= 0) : null;

@@ -65,19 +65,94 @@ public sealed class ExactPanelIndex : IItemIndex
     /// <inheritdoc/>
     public SearchHits Search(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter)
     {
+        CheckArguments(heads, headCount, k);
+        var allowed = filter is null ? null : AllowedSet.FromPredicate(Count, filter.Allows);
+        var (items, scores) = SearchMany(heads.ToArray(), 1, headCount, beta, k, 1, allowed)[0];
+        return new SearchHits(headCount, items, scores, HeadScores(heads, headCount, items));
+    }
+
+    /// <summary>Item <paramref name="item"/>'s vector [Dim], read back from its panel column (a copy).</summary>
+    public float[] Vector(int item)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(item);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(item, Count);
+        var panel = _panels.AsSpan((item / Panel) * Panel * Dim, Panel * Dim);
+        var column = item % Panel;
+        var row = new float[Dim];
+        for (var p = 0; p < Dim; p++)
+            row[p] = panel[(p * Panel) + column];
+        return row;
+    }
+
+    /// <summary>
+    /// The plain definition of <see cref="Search"/>: every allowed item scored by per-head dot products
+    /// (one FMA chain in dimension order, as the kernels), fused by <see cref="PostFusion.FuseBounded"/>,
+    /// then a full sort by score (descending) and item (ascending). Slow; tests hold the blocked scan to it.
+    /// </summary>
+    internal SearchHits SearchReference(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter)
+    {
+        CheckArguments(heads, headCount, k);
+        var all = new List<(int Item, float Score)>();
+        var z = new float[headCount];
+        for (var i = 0; i < Count; i++)
+        {
+            if (filter is not null && !filter.Allows(i))
+                continue;
+            for (var h = 0; h < headCount; h++)
+                z[h] = Dot(heads.Slice(h * Dim, Dim), i);
+            all.Add((i, PostFusion.FuseBounded(z, beta)));
+        }
+        all.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
+        var top = all.Take(k).ToArray();
+        int[] items = [.. top.Select(t => t.Item)];
+        return new SearchHits(headCount, items, [.. top.Select(t => t.Score)], HeadScores(heads, headCount, items));
+    }
+
+    /// <summary>
+    /// Exact single-vector ground truth (the recall reference of <c>mmse bench ann</c>): the top
+    /// <paramref name="k"/> positions by inner product of each query [queryCount, dim] with the rows of
+    /// <paramref name="vectors"/> [count, dim] scaled to unit length, as [queryCount, k] padded with -1
+    /// (ties: lower position first), on <paramref name="threads"/> threads (0 = all cores).
+    /// </summary>
+    public static int[] GroundTruth(ReadOnlySpan<float> vectors, int dim, ReadOnlySpan<float> queries, int k, int threads = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (vectors.Length % dim != 0)
+            throw new ArgumentException($"'vectors':{vectors.Length} values must be a multiple of 'dim':{dim}");
+        if (queries.Length % dim != 0)
+            throw new ArgumentException($"'query':{queries.Length} values must equal 1 x the index's dimension {dim}");
+        var rows = vectors.ToArray();
+        var count = rows.Length / dim;
+        for (var i = 0; i < count; i++)
+            VectorKernels.Normalize(rows.AsSpan(i * dim, dim));
+        var index = new ExactPanelIndex(rows, count, dim, threads);
+        var queryCount = queries.Length / dim;
+        var found = index.SearchMany(queries.ToArray(), queryCount, 1, 1f, k, threads);
+        var result = new int[queryCount * k];
+        Array.Fill(result, -1);
+        for (var q = 0; q < queryCount; q++)
+            found[q].Items.CopyTo(result, q * k);
+        return result;
+    }
+
+    private void CheckArguments(ReadOnlySpan<float> heads, int headCount, int k)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(headCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (heads.Length != headCount * Dim)
             throw new ArgumentException($"'heads':{heads.Length} must equal headCount x dim = {headCount * Dim}");
-        var allowed = filter is null ? null : AllowedSet.FromPredicate(Count, filter.Allows);
-        var (items, scores) = SearchMany(heads.ToArray(), 1, headCount, beta, k, 1, allowed)[0];
-        var headScores = new float[items.Length * headCount]; // [hits, heads]
+    }
+
+    private float[] HeadScores(ReadOnlySpan<float> heads, int headCount, int[] items)
+    {
+        var result = new float[items.Length * headCount]; // [hits, heads]
         for (var n = 0; n < items.Length; n++)
         {
             for (var h = 0; h < headCount; h++)
-                headScores[(n * headCount) + h] = Dot(heads.Slice(h * Dim, Dim), items[n]);
+                result[(n * headCount) + h] = Dot(heads.Slice(h * Dim, Dim), items[n]);
         }
-        return new SearchHits(headCount, items, scores, headScores);
+        return result;
     }
 
     // The same FMA chain in dimension order as the kernels, read from the item's panel column.

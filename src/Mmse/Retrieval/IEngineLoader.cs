@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 
 namespace Mmse.Retrieval;
 
@@ -65,7 +66,7 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
         catch (MmseInputException e) when (e is not SearchInputException)
         {
             (index as IDisposable)?.Dispose();
-            throw new MmseInputException($"model {Source.Model} and index {Source.Index} do not fit: {e.Message}", e);
+            return ThrowHelper.Input<SearchEngine>($"model {Source.Model} and index {Source.Index} do not fit: {e.Message}", e);
         }
         catch
         {
@@ -85,13 +86,12 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
                 _ => throw new InvalidOperationException($"no item encoder for {encoder.GetType().Name}"),
             };
         }
-        if (!File.Exists(Source.Index))
-            throw new MmseInputException($"{Source.Index}: file not found");
+        ThrowHelper.IfFileMissing(Source.Index);
         if (Source.Index.EndsWith(".fvecs", StringComparison.OrdinalIgnoreCase))
         {
             var vectors = Vectors.ReadFvecs(Source.Index, out var count, out var dim);
             if (count != catalog.Count)
-                throw new MmseArtifactException(Source.Index, $"holds {count} vectors but the catalog {Source.Catalog} has {catalog.Count} items; one row per item, in catalog order");
+                ThrowHelper.Artifact(Source.Index, $"holds {count} vectors but the catalog {Source.Catalog} has {catalog.Count} items; one row per item, in catalog order");
             return new ExactItemIndex(vectors, dim);
         }
         return HnswItemIndex.Open(Source.Index, catalog, Source.Ef, Source.Walk);
@@ -117,6 +117,6 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
             && int.TryParse(model.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var dim)
             && dim is >= 8 and <= 4096)
             return new HashingQueryEncoder(new HashingEncoderOptions { Dim = dim });
-        throw new MmseInputException($"--model '{model}': the built-in encoder is 'hashing' or 'hashing:dim=N' (8..4096)");
+        return ThrowHelper.Input<HashingQueryEncoder>($"--model '{model}': the built-in encoder is 'hashing' or 'hashing:dim=N' (8..4096)");
     }
 }

@@ -17,7 +17,8 @@ public interface IItemIndex
 
     /// <summary>
     /// The best <paramref name="k"/> items for the query heads <paramref name="heads"/>
-    /// [<paramref name="headCount"/>, Dim], by <c>PostFusion.Fuse(per-head cosines, beta)</c>,
+    /// [<paramref name="headCount"/>, Dim], by <c>PostFusion.Fuse(per-head cosines, beta)</c> (the exact
+    /// indexes use its bounded form <c>PostFusion.FuseBounded</c>, equal within float rounding),
     /// best first, keeping only items <paramref name="filter"/> allows (all when null).
     /// </summary>
     SearchHits Search(ReadOnlySpan<float> heads, int headCount, float beta, int k, ItemFilter? filter);

@@ -1,4 +1,5 @@
 using Mmse.Data;
+using Mmse.Internals;
 
 namespace Mmse.Retrieval;
 
@@ -123,19 +124,19 @@ public sealed class ItemFilterParser
             var text = clauses[i] ?? "";
             var colon = text.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0)
-                throw new SearchInputException(where, $"'{Shorten(text)}' is not of the form field:value (for example category:Tools > Hardware)");
+                ThrowHelper.SearchInput(where, $"'{Shorten(text)}' is not of the form field:value (for example category:Tools > Hardware)");
             var field = text[..colon].Trim();
             var value = text[(colon + 1)..].Trim();
             if (value.Length == 0)
-                throw new SearchInputException(where, $"'{Shorten(text)}' has an empty value");
+                ThrowHelper.SearchInput(where, $"'{Shorten(text)}' has an empty value");
             parsed[i] = field.ToLowerInvariant() switch
             {
                 "category" => new(ItemFilter.FieldKind.Category, "category", CanonicalCategory(value)
-                    ?? throw new SearchInputException(where, $"'{Shorten(text)}' names no category")),
+                    ?? ThrowHelper.SearchInput<string>(where, $"'{Shorten(text)}' names no category")),
                 "brand" => new(ItemFilter.FieldKind.Brand, "brand", value),
                 "shop" => new(ItemFilter.FieldKind.Shop, "shop", value),
                 _ when _attributeKeys.TryGetValue(field, out var key) => new(ItemFilter.FieldKind.Attribute, key, value),
-                _ => throw new SearchInputException(where,
+                _ => ThrowHelper.SearchInput<ItemFilter.Clause>(where,
                     $"unknown filter field '{Shorten(field)}'; known fields: {string.Join(", ", Fields.Take(20))}{(Fields.Count > 20 ? ", ..." : "")}"),
             };
         }

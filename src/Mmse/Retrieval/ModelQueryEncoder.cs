@@ -1,4 +1,5 @@
 using System.Buffers;
+using Mmse.Internals;
 using Mmse.Model;
 
 namespace Mmse.Retrieval;
@@ -24,8 +25,7 @@ public sealed class ModelQueryEncoder : IQueryEncoder
     public static ModelQueryEncoder Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: file not found");
+        ThrowHelper.IfFileMissing(path);
         return new ModelQueryEncoder(MmseModel.Load(path));
     }
 

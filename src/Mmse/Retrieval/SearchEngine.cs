@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Mmse.Data;
+using Mmse.Internals;
 
 namespace Mmse.Retrieval;
 
@@ -76,11 +77,11 @@ public sealed class SearchEngine : IDisposable
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(catalog);
         if (index.Dim != encoder.Dim)
-            throw new MmseInputException($"the index's vectors have dimension {index.Dim} but the model's heads have {encoder.Dim}: they were not built together");
+            ThrowHelper.Input($"the index's vectors have dimension {index.Dim} but the model's heads have {encoder.Dim}: they were not built together");
         if (index.Count > catalog.Count)
-            throw new MmseInputException($"the index holds {index.Count} items but the catalog only {catalog.Count}: it was built from another catalog");
+            ThrowHelper.Input($"the index holds {index.Count} items but the catalog only {catalog.Count}: it was built from another catalog");
         if (encoder.Heads < 1 || !(encoder.Beta > 0))
-            throw new MmseInputException($"the model has {encoder.Heads} heads and beta {encoder.Beta}; needs at least 1 head and beta > 0");
+            ThrowHelper.Input($"the model has {encoder.Heads} heads and beta {encoder.Beta}; needs at least 1 head and beta > 0");
         Encoder = encoder;
         Index = index;
         Catalog = catalog;
@@ -111,14 +112,14 @@ public sealed class SearchEngine : IDisposable
     {
         var text = query?.Trim();
         if (string.IsNullOrEmpty(text))
-            throw new SearchInputException(prefix + "q", query is null ? "is required" : "is empty");
+            ThrowHelper.SearchInput(prefix + "q", query is null ? "is required" : "is empty");
         if (text.Length > Limits.MaxQueryLength)
-            throw new SearchInputException(prefix + "q", $"is {text.Length} characters long; the limit is {Limits.MaxQueryLength}");
+            ThrowHelper.SearchInput(prefix + "q", $"is {text.Length} characters long; the limit is {Limits.MaxQueryLength}");
         var kk = k ?? Limits.DefaultK;
         if (kk < 1 || kk > Limits.MaxK)
-            throw new SearchInputException(prefix + "k", $"{kk} is out of range [1, {Limits.MaxK}]");
+            ThrowHelper.SearchInput(prefix + "k", $"{kk} is out of range [1, {Limits.MaxK}]");
         if (filters is not null && filters.Count > Limits.MaxFilters)
-            throw new SearchInputException(prefix + "filter", $"{filters.Count} clauses; the limit is {Limits.MaxFilters}");
+            ThrowHelper.SearchInput(prefix + "filter", $"{filters.Count} clauses; the limit is {Limits.MaxFilters}");
         return new SearchQuery(text, kk, Filters.Parse(filters, prefix + "filter"));
     }
 

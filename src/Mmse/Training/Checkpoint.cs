@@ -53,8 +53,7 @@ internal static class Checkpoint
     public static TrainState Read(string path, ModelOptions mo, TrainOptions to, ModelParameters current, ModelParameters best,
         Optimizer optimizer, List<EpochStats> history)
     {
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: checkpoint not found");
+        ThrowHelper.IfFileMissing(path, "checkpoint");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var r = new ArtifactReader(stream, path, Magic, Version, "checkpoint");
         CheckpointHeader header;
@@ -64,12 +63,12 @@ internal static class Checkpoint
         }
         catch (JsonException e)
         {
-            throw new MmseArtifactException(path, $"corrupt checkpoint header ({e.Message})");
+            header = ThrowHelper.Artifact<CheckpointHeader>(path, $"corrupt checkpoint header ({e.Message})");
         }
         if (JsonSerializer.Serialize(header.Model) != JsonSerializer.Serialize(mo))
-            throw new MmseInputException($"{path}: the checkpoint's model options differ from this run's ({JsonSerializer.Serialize(header.Model)})");
+            ThrowHelper.Input($"{path}: the checkpoint's model options differ from this run's ({JsonSerializer.Serialize(header.Model)})");
         if (header.TrainOptions != JsonSerializer.Serialize(to with { ResumeFrom = null, CheckpointPath = null, Epochs = 0, Threads = 0 }))
-            throw new MmseInputException($"{path}: the checkpoint was written with other training options: {header.TrainOptions}");
+            ThrowHelper.Input($"{path}: the checkpoint was written with other training options: {header.TrainOptions}");
         foreach (var g in (float[][])[current.Embedding, .. current.Dense, best.Embedding, .. best.Dense, .. optimizer.DenseM, .. optimizer.DenseV, optimizer.EmbeddingM, optimizer.EmbeddingV])
             r.ReadFloats(g);
         r.Verify();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Mmse.Internals;
 using Mmse.Model;
 
 namespace Mmse.Training;
@@ -23,16 +24,16 @@ public sealed record Setting(string Name, SettingKind Kind, string Help, Func<Mo
 public static class Settings
 {
     private static int I(string v, string name) =>
-        int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : throw new MmseInputException($"'{name}': '{v}' is not a whole number");
+        int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : ThrowHelper.Input<int>($"'{name}': '{v}' is not a whole number");
 
     private static float F(string v, string name) =>
-        float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && float.IsFinite(x) ? x : throw new MmseInputException($"'{name}': '{v}' is not a number");
+        float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && float.IsFinite(x) ? x : ThrowHelper.Input<float>($"'{name}': '{v}' is not a number");
 
     private static bool B(string v, string name) => v switch
     {
         "true" or "True" or "1" => true,
         "false" or "False" or "0" => false,
-        _ => throw new MmseInputException($"'{name}': '{v}' is not true or false"),
+        _ => ThrowHelper.Input<bool>($"'{name}': '{v}' is not true or false"),
     };
 
     private static Setting M(string name, SettingKind kind, string help, Func<ModelOptions, string, ModelOptions> apply) =>
@@ -68,7 +69,7 @@ public static class Settings
             {
                 "lazy-adam" => EmbeddingOptimizer.LazyAdam,
                 "adagrad" => EmbeddingOptimizer.Adagrad,
-                _ => throw new MmseInputException($"'embedding-optimizer': '{v}' is not lazy-adam or adagrad"),
+                _ => ThrowHelper.Input<EmbeddingOptimizer>($"'embedding-optimizer': '{v}' is not lazy-adam or adagrad"),
             },
         }),
         T("tau", SettingKind.Float, "softmax temperature (default 0.05)", (t, v) => t with { Temperature = F(v, "tau") }),
@@ -113,7 +114,7 @@ public static class Settings
         "two-tower" => ModelVariant.TwoTower,
         "dpsr" => ModelVariant.Dpsr,
         "amazon3" => ModelVariant.Amazon3,
-        _ => throw new MmseInputException($"'variant': '{v}' is not one of mmse, two-tower, dpsr, amazon3"),
+        _ => ThrowHelper.Input<ModelVariant>($"'variant': '{v}' is not one of mmse, two-tower, dpsr, amazon3"),
     };
 
     public static Setting? Find(string name) => All.FirstOrDefault(s => s.Name == name);
@@ -121,7 +122,7 @@ public static class Settings
     /// <summary>Applies one setting by name.</summary>
     public static (ModelOptions, TrainOptions) Apply(ModelOptions model, TrainOptions train, string name, string value)
     {
-        var setting = Find(name) ?? throw new MmseInputException($"unknown setting '{name}'");
+        var setting = Find(name) ?? ThrowHelper.Input<Setting>($"unknown setting '{name}'");
         return setting.Apply(model, train, value);
     }
 
@@ -129,8 +130,7 @@ public static class Settings
     public static (ModelOptions, TrainOptions) ApplyJson(ModelOptions model, TrainOptions train, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new MmseInputException($"{path}: config file not found");
+        ThrowHelper.IfFileMissing(path, "config file");
         JsonDocument doc;
         try
         {
@@ -138,12 +138,12 @@ public static class Settings
         }
         catch (JsonException e)
         {
-            throw new MmseInputException($"{path}: not valid JSON ({e.Message})");
+            doc = ThrowHelper.Input<JsonDocument>($"{path}: not valid JSON ({e.Message})");
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new MmseInputException($"{path}: the config must be a JSON object of settings");
+                ThrowHelper.Input($"{path}: the config must be a JSON object of settings");
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 var value = p.Value.ValueKind switch
@@ -153,7 +153,7 @@ public static class Settings
                     JsonValueKind.False => "false",
                     JsonValueKind.Number => p.Value.GetRawText(),
                     JsonValueKind.Array => string.Join(',', p.Value.EnumerateArray().Select(e => e.ToString())),
-                    _ => throw new MmseInputException($"{path}: field '{p.Name}': unsupported value {p.Value.GetRawText()}"),
+                    _ => ThrowHelper.Input<string>($"{path}: field '{p.Name}': unsupported value {p.Value.GetRawText()}"),
                 };
                 try
                 {
@@ -161,7 +161,7 @@ public static class Settings
                 }
                 catch (MmseInputException e)
                 {
-                    throw new MmseInputException($"{path}: field '{p.Name}': {e.Message}");
+                    ThrowHelper.Input($"{path}: field '{p.Name}': {e.Message}");
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Mmse.Internals;
 using Mmse.Model;
 
 namespace Mmse.Training;
@@ -210,7 +211,7 @@ public sealed record TrainOptions
     {
         static void Check(bool ok, string message)
         {
-            if (!ok) throw new MmseInputException(message);
+            if (!ok) ThrowHelper.Input(message);
         }
         Check(Epochs >= 1, $"'epochs':{Epochs} must be at least 1");
         Check(BatchSize >= 1, $"'batch-size':{BatchSize} must be at least 1");

@@ -59,7 +59,7 @@ public static class Trainer
         var (mo, to, kind) = options.Resolve(modelOptions);
         mo.Validate();
         if (catalog.Count == 0)
-            throw new MmseInputException("the catalog is empty");
+            ThrowHelper.Input("the catalog is empty");
         var threads = Parallel2.Resolve(to.Threads);
 
         // Hold-out split when no validation log is given.

@@ -33,7 +33,7 @@ public class AnnMeasureTests
         var data = SyntheticVectors.Clustered(n + nq, dim, 10, 1, 2);
         var queries = data.AsSpan(n * dim).ToArray();
         using var index = HnswIndex.Build(data.AsSpan(0, n * dim), dim, null, new HnswOptions { Threads = 1 });
-        var truth = new FlatIndex(data.AsSpan(0, n * dim), dim).SearchBatch(queries, k, 1);
+        var truth = Mmse.Retrieval.ExactPanelIndex.GroundTruth(data.AsSpan(0, n * dim), dim, queries, k, 1);
         var run = AnnMeasure.Run(index, queries, nq, dim, truth, k, ef: 500, threads: 1);
         Assert.Equal(1, run.Recall);
         Assert.Equal(1, run.RecallTies);

@@ -23,17 +23,6 @@ public class FlatIndexTests
     }
 
     [Fact]
-    public void SearchBatch_agrees_with_single_searches()
-    {
-        var data = SyntheticVectors.Clustered(800, 8, 8, 1, 3);
-        var queries = SyntheticVectors.Clustered(20, 8, 8, 1, 4);
-        var flat = new FlatIndex(data, 8);
-        var batch = flat.SearchBatch(queries, 5, threads: 2);
-        for (var q = 0; q < 20; q++)
-            Assert.Equal(flat.Search(queries.AsSpan(q * 8, 8), 5).Select(h => h.Position), batch.AsSpan(q * 5, 5).ToArray());
-    }
-
-    [Fact]
     public void Filtered_and_multi_head_search_respect_the_filter_and_the_fused_score()
     {
         var data = SyntheticVectors.Clustered(600, 8, 6, 1, 5);

@@ -17,7 +17,7 @@ public sealed class AnnFixture
         Base = SyntheticVectors.Clustered(N, Dim, 100, centreSeed: 11, seed: 12);
         Query = SyntheticVectors.Clustered(Queries, Dim, 100, centreSeed: 11, seed: 13);
         Flat = new FlatIndex(Base, Dim);
-        Truth = Flat.SearchBatch(Query, K);
+        Truth = Mmse.Retrieval.ExactPanelIndex.GroundTruth(Base, Dim, Query, K);
         Index = HnswIndex.Build(Base, Dim, null, Options);
     }
 

@@ -26,6 +26,17 @@ public class ExactPanelIndexTests
             Assert.Equal(all.Scores[Array.IndexOf(all.Items, hits.Items[n])], hits.Scores[n]);
         Assert.Equal(all.Items.Take(k), index.Search(query, heads, beta, k, null).Items.ToArray());
     }
+
+    [Fact]
+    public void GroundTruth_agrees_with_single_searches()
+    {
+        var data = SyntheticVectors.Clustered(800, 8, 8, 1, 3);
+        var queries = SyntheticVectors.Clustered(20, 8, 8, 1, 4);
+        var flat = new FlatIndex(data, 8);
+        var batch = ExactPanelIndex.GroundTruth(data, 8, queries, 5, threads: 2);
+        for (var q = 0; q < 20; q++)
+            Assert.Equal(flat.Search(queries.AsSpan(q * 8, 8), 5).Select(h => h.Position), batch.AsSpan(q * 5, 5).ToArray());
+    }
 }
 
 public class TopKTests

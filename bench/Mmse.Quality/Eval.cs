@@ -33,6 +33,17 @@ internal static class Eval
             var name = $"BM25 {analysis.ToString().ToLowerInvariant()}";
             lists[name] = (Search(tune), Search(validation));
             rows.Add((name, Score(validation, lists[name].Validation)));
+            if (analysis == TextAnalysis.English)
+            {
+                // Every request's lexical list, for the fusion experiments of the research scripts.
+                var all = Search(data.Requests);
+                using var writer = new BinaryWriter(File.Create(Path.Combine(work, "bm25-english.ivecs")));
+                foreach (var list in all)
+                {
+                    writer.Write(list.Length);
+                    foreach (var item in list) writer.Write(item);
+                }
+            }
             Console.WriteLine($"{name}: {clock.Elapsed.TotalSeconds:F1} s");
         }
 

@@ -28,11 +28,18 @@ public sealed record Bm25Options
 
     /// <summary>Threads of <see cref="Bm25.SearchBatch"/>; 0 = all cores. Results do not depend on it.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Analysis of titles and queries. Default <see cref="TextAnalysis.Plain"/> (lower-case words and
+    /// CJK bigrams); <see cref="TextAnalysis.English"/> adds Lucene's English stop words and stemming.
+    /// </summary>
+    public TextAnalysis Analysis { get; init; } = TextAnalysis.Plain;
 }
 
 /// <summary>
 /// Okapi BM25 over a catalog: an in-process inverted index per field (tokens from
-/// <see cref="LexicalTokenizer"/>: lower-case words and CJK bigrams), scored as the weighted
+/// <see cref="LexicalTokenizer"/>: lower-case words and CJK bigrams; or, with
+/// <see cref="TextAnalysis.English"/>, from <see cref="EnglishAnalysis"/>), scored as the weighted
 /// sum of per-field BM25 with idf = ln(1 + (N - df + 0.5) / (df + 0.5)). Search accumulates
 /// scores over the postings of the query's distinct terms into a dense buffer and keeps the
 /// top k with a min-heap; ties go to the lower item index, so results are deterministic.
@@ -45,6 +52,7 @@ public sealed class Bm25
     private readonly float[] _weights;
     private readonly float _k1;
     private readonly int _threads;
+    private readonly TextAnalysis _analysis;
 
     private sealed class FieldIndex
     {
@@ -55,8 +63,9 @@ public sealed class Bm25
         public required float[] Idf;      // [terms]
     }
 
-    private Bm25(Dictionary<string, int> terms, FieldIndex[] fields, float[] weights, float k1, int count, int threads)
+    private Bm25(Dictionary<string, int> terms, FieldIndex[] fields, float[] weights, float k1, int count, int threads, TextAnalysis analysis)
     {
+        _analysis = analysis;
         _terms = terms;
         _fields = fields;
         _weights = weights;
@@ -102,7 +111,7 @@ public sealed class Bm25
             {
                 if (text[i] is not { } s) continue;
                 tokens.Clear();
-                LexicalTokenizer.Tokenize(s, tokens);
+                Tokenize(s, options.Analysis, tokens);
                 lengths[i] = tokens.Count;
                 counts.Clear();
                 foreach (var token in tokens)
@@ -127,7 +136,7 @@ public sealed class Bm25
         for (var f = 0; f < fields.Length; f++)
             fields[f] = Widen(fields[f], terms.Count, n);
         return new Bm25(terms, fields, [.. options.FieldWeights.Select(w => (float)w)], (float)options.K1, n,
-            options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+            options.Threads > 0 ? options.Threads : Environment.ProcessorCount, options.Analysis);
     }
 
     private static FieldIndex Pack(List<int> postingTerms, List<int> postingItems, List<float> postingTf, float[] lengths, int n, float k1, float b)
@@ -167,11 +176,27 @@ public sealed class Bm25
         return new FieldIndex { Offsets = offsets, Items = field.Items, Tf = field.Tf, Norm = field.Norm, Idf = idf };
     }
 
+    /// <summary>The tokens BM25 indexes for <paramref name="text"/> under <paramref name="analysis"/>.</summary>
+    public static List<string> Tokenize(string text, TextAnalysis analysis)
+    {
+        var tokens = new List<string>();
+        Tokenize(text, analysis, tokens);
+        return tokens;
+    }
+
+    private static void Tokenize(string text, TextAnalysis analysis, List<string> tokens)
+    {
+        if (analysis == TextAnalysis.English)
+            EnglishAnalysis.Tokenize(text, tokens);
+        else
+            LexicalTokenizer.Tokenize(text, tokens);
+    }
+
     /// <summary>The query's distinct known term ids.</summary>
     private int[] QueryTerms(string query)
     {
         var ids = new List<int>();
-        foreach (var token in LexicalTokenizer.Tokenize(query))
+        foreach (var token in Tokenize(query, _analysis))
         {
             if (_terms.TryGetValue(token, out var id) && !ids.Contains(id)) ids.Add(id);
         }
@@ -299,7 +324,7 @@ public sealed class Bm25
         options ??= new Bm25Options();
         var n = catalog.Count;
         var scores = new double[n];
-        var queryTerms = LexicalTokenizer.Tokenize(query).Distinct(StringComparer.Ordinal).ToArray();
+        var queryTerms = Tokenize(query, options.Analysis).Distinct(StringComparer.Ordinal).ToArray();
         for (var f = 0; f < options.Fields.Count; f++)
         {
             var text = options.Fields[f] switch
@@ -308,7 +333,7 @@ public sealed class Bm25
                 Bm25Field.Brand => catalog.Brands,
                 _ => catalog.Categories,
             };
-            var docs = text.Select(s => s is null ? [] : LexicalTokenizer.Tokenize(s)).ToArray();
+            var docs = text.Select(s => s is null ? [] : Tokenize(s, options.Analysis)).ToArray();
             var average = n == 0 ? 0 : docs.Average(d => (double)d.Count);
             foreach (var term in queryTerms)
             {

@@ -15,6 +15,14 @@ public sealed record TokenizerOptions
 
     /// <summary>Mix the field name into the hash so fields do not share tokens. Default false.</summary>
     public bool FieldMixing { get; init; }
+
+    /// <summary>
+    /// Word analysis. Default <see cref="TextAnalysis.Plain"/> (spec v1). <see cref="TextAnalysis.English"/>
+    /// replaces each non-CJK word by its Lucene English stem and drops English stop words before the
+    /// unigrams, bigrams and trigrams are formed, so "drills" in a query meets "drilling" in a title;
+    /// CJK characters and bigrams are unchanged.
+    /// </summary>
+    public TextAnalysis Analysis { get; init; } = TextAnalysis.Plain;
 }
 
 /// <summary>
@@ -45,7 +53,10 @@ public sealed class HashedTokenizer
             or (>= '\u3040' and <= '\u30FF') or (>= '\uAC00' and <= '\uD7AF');
 
     /// <summary>The token strings of <paramref name="text"/> in spec order (without the field prefix).</summary>
-    public static List<string> Tokens(string text)
+    public static List<string> Tokens(string text) => Tokens(text, TextAnalysis.Plain);
+
+    /// <summary>The token strings of <paramref name="text"/> under <paramref name="analysis"/> (without the field prefix).</summary>
+    public static List<string> Tokens(string text, TextAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(text);
         var normal = (text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
@@ -72,6 +83,8 @@ public sealed class HashedTokenizer
                 i++;
             }
         }
+        if (analysis == TextAnalysis.English)
+            words = [.. words.SelectMany(EnglishAnalysis.AnalyzeWord)];
         var tokens = new List<string>();
         foreach (var w in words)
             tokens.Add("w:" + w);
@@ -126,7 +139,7 @@ public sealed class HashedTokenizer
         if (string.IsNullOrEmpty(text))
             return;
         var prefix = FieldPrefix(field);
-        foreach (var token in Tokens(text))
+        foreach (var token in Tokens(text, Options.Analysis))
             destination.Add(Bucket(prefix + token));
     }
 

@@ -32,6 +32,49 @@ public class Bm25Tests
     }
 
     [Fact]
+    public void English_analysis_stems_drops_stop_words_and_scores_as_by_hand()
+    {
+        // Analysed titles: [drill drill bit], [hammer drill], [hammer nail], [saw drill bit], [nail gun]:
+        // N = 5, avgdl = 12 / 5 = 2.4; "drilling hammers" -> [drill hammer]; df(drill) = 3, df(hammer) = 2.
+        var catalog = Build(("Drills and drilling bits", null, null), ("The hammer drill", null, null), ("Hammers for nails", null, null),
+            ("Saw with drill bits", null, null), ("Nail gun", null, null));
+        var options = new Bm25Options { Fields = [Bm25Field.Title], FieldWeights = [1.0], Analysis = TextAnalysis.English };
+        Assert.Equal(["hammer", "drill"], Bm25.Tokenize("The hammer drill", TextAnalysis.English));
+        Assert.Equal(["the", "hammer", "drill"], Bm25.Tokenize("The hammer drill", TextAnalysis.Plain));
+        var bm25 = Bm25.Build(catalog, options);
+        var hits = bm25.Search("drilling hammers", 10);
+        double idfDrill = Math.Log(1 + 2.5 / 3.5), idfHammer = Math.Log(1 + 3.5 / 2.5);
+        double norm2 = 1.2 * (0.25 + 0.75 * 2 / 2.4), norm3 = 1.2 * (0.25 + 0.75 * 3 / 2.4);
+        var expected = new[]
+        {
+            idfDrill * 2 * 2.2 / (2 + norm3),
+            idfDrill * 2.2 / (1 + norm2) + idfHammer * 2.2 / (1 + norm2),
+            idfHammer * 2.2 / (1 + norm2),
+            idfDrill * 2.2 / (1 + norm3),
+        };
+        Assert.Equal([1, 2, 0, 3], hits.Select(h => h.Item));
+        foreach (var (item, score) in hits)
+            Assert.Equal(expected[item], score, 5);
+        var reference = Bm25.ScoreAllReference(catalog, "drilling hammers", options);
+        for (var i = 0; i < 4; i++)
+            Assert.Equal(expected[i], reference[i], 9);
+        Assert.Equal(0, reference[4]);
+        // Plain analysis does not match "drilling" to "drills" or "hammers" to "hammer".
+        Assert.DoesNotContain(Bm25.Build(catalog, options with { Analysis = TextAnalysis.Plain }).Search("drilling hammers", 10), h => h.Item is 1 or 3);
+    }
+
+    [Fact]
+    public void English_analysis_keeps_chinese_bigrams()
+    {
+        var catalog = Build(("蓝牙耳机 wireless headphones", null, null), ("无线鼠标", null, null), ("headphone stand", null, null));
+        var options = new Bm25Options { Fields = [Bm25Field.Title], FieldWeights = [1.0], Analysis = TextAnalysis.English };
+        Assert.Equal(["wireless", "headphon", "蓝牙", "牙耳", "耳机"], Bm25.Tokenize("蓝牙耳机 wireless headphones", TextAnalysis.English));
+        var bm25 = Bm25.Build(catalog, options);
+        Assert.Equal([0], bm25.Search("耳机", 10).Select(h => h.Item));
+        Assert.Equal([0, 2], bm25.Search("headphones", 10).Select(h => h.Item).Order());
+    }
+
+    [Fact]
     public void Field_weights_add_up_per_field()
     {
         var catalog = Build(("phone", "Acme", "Electronics > Phones"), ("case", "Acme", "Electronics > Cases"), ("apple", "Orchard", "Grocery > Fruit"));

@@ -1,0 +1,30 @@
+using Mmse.Quality;
+
+// Usage: Mmse.Quality <mode> --data DIR --work DIR [options]; see docs/experiments.md, "Real data: Home Depot".
+var mode = args.Length > 0 ? args[0] : "help";
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+var data = Arg("data", "/work/shared/data/homedepot");
+var work = Arg("work", "/work/hd");
+Directory.CreateDirectory(work);
+switch (mode)
+{
+    case "encode":
+        Encode.Run(data, work, Arg("backbone", "arctic-xs"), int.Parse(Arg("threads", "0")));
+        break;
+    case "check":
+        Check.Run(data, int.Parse(Arg("vectors", "64")));
+        break;
+    case "speed":
+        Speed.Run(data, Arg("backbone", "arctic-xs"), int.Parse(Arg("titles", "1024")), int.Parse(Arg("queries", "200")));
+        break;
+    case "eval":
+        Eval.Run(data, work);
+        break;
+    default:
+        Console.WriteLine("modes: encode --backbone arctic-xs|minilm | check | speed | eval   (all take --data DIR --work DIR)");
+        break;
+}

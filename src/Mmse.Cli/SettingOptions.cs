@@ -17,10 +17,13 @@ internal sealed class SettingOptions : IOptionGroup
     /// <inheritdoc/>
     public IEnumerable<Symbol> Symbols => _options.Select(o => o.Option);
 
-    /// <summary>Defaults, then the JSON config, then the flags (one mapping: <see cref="Settings"/>).</summary>
+    /// <summary>
+    /// Defaults (the library's, with <see cref="ModelOptions.CliDefaultBackbone"/> as the backbone),
+    /// then the JSON config, then the flags (one mapping: <see cref="Settings"/>).
+    /// </summary>
     public (ModelOptions, TrainOptions) Read(ParseResult args, string? configPath)
     {
-        var model = ModelOptions.Default;
+        var model = ModelOptions.Default.WithBackbone(ModelOptions.CliDefaultBackbone);
         var train = TrainOptions.Default;
         if (configPath is not null)
             (model, train) = Settings.ApplyJson(model, train, configPath);
@@ -43,6 +46,6 @@ internal sealed class SettingOptions : IOptionGroup
                 throw new UsageException($"option '--{setting.Name}': {e.Message}");
             }
         }
-        return (model, train);
+        return (model.ResolveBackbone(), train);
     }
 }

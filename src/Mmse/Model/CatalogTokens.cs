@@ -7,10 +7,21 @@ namespace Mmse.Model;
 /// <summary>The bucket ids of every item field of a catalog, in CSR per field: item i's field f tokens are Tokens[f][Offsets[f][i] .. Offsets[f][i + 1]].</summary>
 public sealed class CatalogTokens
 {
-    private CatalogTokens(int[][] offsets, int[][] tokens)
+    private CatalogTokens(int[][] offsets, int[][] tokens, float[]? backbone = null)
     {
         Offsets = offsets;
         Tokens = tokens;
+        Backbone = backbone;
+    }
+
+    /// <summary>The items' backbone vectors [items, D] for a model with a backbone (<see cref="AdapterTowers"/>); null otherwise.</summary>
+    public float[]? Backbone { get; }
+
+    /// <summary>The same tokens with the items' backbone vectors [items, D].</summary>
+    public CatalogTokens WithBackbone(float[] vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        return new CatalogTokens(Offsets, Tokens, vectors);
     }
 
     public int[][] Offsets { get; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Mmse.Backbone;
 using Mmse.Data;
 using Mmse.Internals;
 using Mmse.Numerics;
@@ -22,11 +23,23 @@ public sealed class MmseModel
     private HashedTokenizer? _tokenizer;
     private byte[]? _queryPrefix; // UTF-8 of the tokeniser's field prefix for queries
 
-    public MmseModel(ModelOptions options, ModelParameters? parameters = null, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// A model of <paramref name="options"/> (new weights when <paramref name="parameters"/> is null).
+    /// With a backbone, <paramref name="backbone"/> runs it (default: the process's shared runtime
+    /// for it, <see cref="BackboneRuntime.Shared"/>, loaded now).
+    /// </summary>
+    public MmseModel(ModelOptions options, ModelParameters? parameters = null, IReadOnlyDictionary<string, string>? metadata = null,
+        BackboneRuntime? backbone = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
+        if (options.Backbone is { } name)
+        {
+            Backbone = backbone ?? BackboneRuntime.Shared(name);
+            if (Backbone.Name != name || Backbone.Dimension != options.Dim)
+                throw new ArgumentException($"the backbone runtime is '{Backbone.Name}' ({Backbone.Dimension}-d); the model needs '{name}' ({options.Dim}-d)", nameof(backbone));
+        }
         if (parameters is null)
         {
             parameters = new ModelParameters(options);
@@ -37,6 +50,9 @@ public sealed class MmseModel
     }
 
     public ModelOptions Options { get; }
+
+    /// <summary>The backbone's runtime (encoder and caches) for a model with a backbone; null otherwise.</summary>
+    public BackboneRuntime? Backbone { get; }
 
     public ModelParameters Parameters { get; }
 
@@ -89,9 +105,24 @@ public sealed class MmseModel
         ArgumentNullException.ThrowIfNull(scratch);
         if (destination.Length < Heads * Dim)
             throw new ArgumentException($"'destination':{destination.Length} must hold Heads*Dim = {Heads * Dim}");
-        _queryPrefix ??= Encoding.UTF8.GetBytes(Tokenizer.FieldPrefix("query"));
-        var tokens = QueryTokenizer.Buckets(Tokenizer, _queryPrefix, text, scratch);
-        QueryTower.Forward(Parameters, Options, tokens, scratch);
+        int tokens;
+        if (Options.Analysis == TextAnalysis.Plain)
+        {
+            _queryPrefix ??= Encoding.UTF8.GetBytes(Tokenizer.FieldPrefix("query"));
+            tokens = QueryTokenizer.Buckets(Tokenizer, _queryPrefix, text, scratch);
+        }
+        else
+        {
+            // The analyser works on strings: the allocation-free tokeniser covers spec v1 (plain) only.
+            var buckets = Tokenizer.Buckets(text.ToString(), "query");
+            QueryScratch.Ensure(ref scratch.Tokens, buckets.Length);
+            buckets.CopyTo(scratch.Tokens, 0);
+            tokens = buckets.Length;
+        }
+        if (Backbone is not null)
+            AdapterTowers.QueryRow(Parameters, Options, Backbone.EncodeQuery(text.ToString()), tokens, scratch);
+        else
+            QueryTower.Forward(Parameters, Options, tokens, scratch);
         scratch.Q.AsSpan(0, Heads * Dim).CopyTo(destination);
     }
 
@@ -103,7 +134,8 @@ public sealed class MmseModel
             throw new ArgumentException($"'destination':{destination.Length} must hold Heads*Dim = {Heads * Dim}");
         var tokens = Tokenizer.Buckets(text, "query");
         var a = new TowerActivations();
-        Towers.QueryForward<FastPath>(Parameters, Options, 1, [0, tokens.Length], tokens, [0], a, threads: 1);
+        var backbone = Backbone is null ? default : Backbone.EncodeQuery(text).AsSpan();
+        Towers.QueryForward<FastPath>(Parameters, Options, 1, [0, tokens.Length], tokens, [0], a, threads: 1, backbone);
         a.Q.AsSpan(0, Heads * Dim).CopyTo(destination);
     }
 
@@ -113,6 +145,8 @@ public sealed class MmseModel
         ArgumentNullException.ThrowIfNull(queries);
         var kd = Heads * Dim;
         var result = new float[(long)queries.Count * kd];
+        var backbone = Backbone?.EncodeQueries(queries);
+        var bd = Backbone?.Dimension ?? 0;
         Parallel2.For(queries.Count, Parallel2.Resolve(threads), 256, (from, to) =>
         {
             const int chunk = 512;
@@ -131,7 +165,8 @@ public sealed class MmseModel
                     offsets.Add(tokens.Count);
                 }
                 var bags = Enumerable.Range(0, n).ToArray();
-                Towers.QueryForward<FastPath>(Parameters, Options, n, [.. offsets], [.. tokens], bags, a, threads: 1);
+                var rows = backbone is null ? default : backbone.AsSpan(s * bd, n * bd);
+                Towers.QueryForward<FastPath>(Parameters, Options, n, [.. offsets], [.. tokens], bags, a, threads: 1, rows);
                 a.Q.AsSpan(0, n * kd).CopyTo(result.AsSpan(s * kd));
             }
         });
@@ -139,18 +174,30 @@ public sealed class MmseModel
     }
 
     /// <summary>Unit item vectors of the whole catalog: [catalog.Count, Dim], in parallel.</summary>
-    public float[] EncodeItems(Catalog catalog, int threads = 0)
+    public float[] EncodeItems(Catalog catalog, int threads = 0, ProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        threads = Parallel2.Resolve(threads);
-        var tokens = CatalogTokens.Build(catalog, Tokenizer, Options.ItemFields, threads);
-        return EncodeItems(tokens, catalog.Count, threads);
+        return EncodeItems(ItemInputs(catalog, threads, progress), catalog.Count, threads);
+    }
+
+    /// <summary>
+    /// What the item tower reads for every item of <paramref name="catalog"/>: the hashed tokens of
+    /// its fields and, with a backbone, the items' backbone vectors (from the cache, the missing ones
+    /// encoded now, with progress).
+    /// </summary>
+    public CatalogTokens ItemInputs(Catalog catalog, int threads = 0, ProgressReporter? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var tokens = CatalogTokens.Build(catalog, Tokenizer, Options.ItemFields, Parallel2.Resolve(threads));
+        return Backbone is null ? tokens : tokens.WithBackbone(Backbone.EncodeCatalog(catalog, progress));
     }
 
     /// <summary>Unit item vectors from pre-tokenised items: [count, Dim].</summary>
     public float[] EncodeItems(CatalogTokens tokens, int count, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if (Backbone is not null && tokens.Backbone is null)
+            throw new ArgumentException("a model with a backbone needs the items' backbone vectors (ItemInputs)", nameof(tokens));
         var result = new float[(long)count * Dim];
         Parallel2.For(count, Parallel2.Resolve(threads), 1024, (from, to) =>
         {
@@ -267,7 +314,19 @@ public sealed class MmseModel
             r.ReadFloatValues(g);
         }
         r.Verify();
-        return new MmseModel(header.Options, parameters, header.Metadata);
+        BackboneRuntime? backbone = null;
+        if (header.Options.Backbone is { } backboneName)
+        {
+            try
+            {
+                backbone = BackboneRuntime.Shared(backboneName);
+            }
+            catch (MmseInputException e)
+            {
+                return ThrowHelper.Artifact<MmseModel>(name, $"the model needs the backbone '{backboneName}', which cannot be loaded: {e.Message}");
+            }
+        }
+        return new MmseModel(header.Options, parameters, header.Metadata, backbone);
     }
 }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Mmse.Backbone;
 using Mmse.Internals;
 using Mmse.Text;
 
@@ -44,9 +46,40 @@ public sealed record ModelOptions
     /// <summary>Seed of the weight initialisation. Default 1.</summary>
     public ulong InitSeed { get; init; } = 1;
 
+    /// <summary>
+    /// The frozen pretrained sentence encoder whose vectors enter both towers beside the hashed
+    /// tokens (<see cref="BackboneModel.Known"/>: "arctic-xs", "minilm"); null (written "none") for
+    /// the hashed towers alone. With a backbone the towers are residual adapters over its vectors
+    /// and <see cref="Dim"/> is the backbone's dimension (docs/backbone.md). Default null here;
+    /// <c>mmse train</c> and <c>mmse experiment</c> default to <see cref="CliDefaultBackbone"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Backbone { get; init; }
+
+    /// <summary>The backbone of the command line's default (chosen by measurement, docs/experiments.md).</summary>
+    public const string CliDefaultBackbone = "arctic-xs";
+
+    /// <summary>Word analysis of the hashed tokeniser: plain (spec v1) or English (stop words, Snowball stemming). Default plain.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public TextAnalysis Analysis { get; init; }
+
+    /// <summary>True when a backbone feeds the towers.</summary>
+    [JsonIgnore]
+    public bool HasBackbone => Backbone is not null;
+
+    /// <summary>
+    /// These options with <paramref name="name"/> as the backbone ("none" or null for none). Training
+    /// resolves d to the backbone's dimension (<see cref="ResolveBackbone"/>).
+    /// </summary>
+    public ModelOptions WithBackbone(string? name) =>
+        name is null || name == "none" ? this with { Backbone = null } : this with { Backbone = BackboneModel.Get(name).Name };
+
+    /// <summary>With a backbone, d is the backbone's dimension whatever was asked (the adapters are residual).</summary>
+    public ModelOptions ResolveBackbone() => Backbone is null ? this : this with { Dim = BackboneModel.Get(Backbone).Dimension };
+
     public static readonly IReadOnlyList<string> KnownFields = ["title", "brand", "category", "shop", "attributes"];
 
-    public TokenizerOptions Tokenizer => new() { Buckets = Buckets, Seed = HashSeed, FieldMixing = FieldMixing };
+    public TokenizerOptions Tokenizer => new() { Buckets = Buckets, Seed = HashSeed, FieldMixing = FieldMixing, Analysis = Analysis };
 
     /// <summary>Throws <see cref="MmseInputException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -64,6 +97,12 @@ public sealed record ModelOptions
         Check(ItemFields.Count >= 1, "'item-fields' must name at least one field");
         foreach (var f in ItemFields)
             Check(KnownFields.Contains(f), $"'item-fields': unknown field '{f}' (expected {string.Join(", ", KnownFields)})");
+        if (Backbone is not null)
+        {
+            var known = BackboneModel.Known.FirstOrDefault(b => b.Name == Backbone);
+            Check(known is not null, $"'backbone': unknown backbone '{Backbone}' (expected none, {string.Join(", ", BackboneModel.Known.Select(b => b.Name))})");
+            Check(known is null || Dim == known.Dimension, $"'dim':{Dim} must be the backbone's dimension {known?.Dimension} with 'backbone' {Backbone}");
+        }
         Check((long)Buckets * EmbeddingDim <= int.MaxValue, $"'buckets' x 'embedding-dim' = {(long)Buckets * EmbeddingDim} exceeds {int.MaxValue}");
     }
 }

@@ -30,14 +30,23 @@ public sealed class TowerActivations
 /// </summary>
 public static class Towers
 {
-    /// <summary>Query tower over bags[0..rows] of a token CSR: mean embedding -> dense H ReLU -> dense K*d -> per-head L2.</summary>
+    /// <summary>
+    /// Query tower over bags[0..rows] of a token CSR: mean embedding -> dense H ReLU -> dense K*d ->
+    /// per-head L2; with a backbone, the adapter over <paramref name="backbone"/> [rows, D] instead
+    /// (<see cref="AdapterTowers.QueryForward{TPath}"/>).
+    /// </summary>
     public static void QueryForward<TPath>(ModelParameters p, ModelOptions o, int rows, int[] offsets, int[] tokens, int[] bags,
-        TowerActivations a, int threads)
+        TowerActivations a, int threads, ReadOnlySpan<float> backbone = default)
         where TPath : struct, IKernelPath
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(a);
+        if (o.HasBackbone)
+        {
+            AdapterTowers.QueryForward<TPath>(p, o, rows, offsets, tokens, bags, backbone, a, threads);
+            return;
+        }
         int e = o.EmbeddingDim, h = o.Hidden, kd = o.Heads * o.Dim;
         TowerActivations.Ensure(ref a.QX, (long)rows * e);
         TowerActivations.Ensure(ref a.QH, (long)rows * h);
@@ -50,7 +59,7 @@ public static class Towers
         L2Normalize.Forward(rows * o.Heads, o.Dim, a.QY, a.QNorm, a.Q);
     }
 
-    /// <summary>Item tower over items[0..rows]: per-field mean embeddings concatenated -> dense H ReLU -> dense d -> L2.</summary>
+    /// <summary>Item tower over items[0..rows]: per-field mean embeddings concatenated -> dense H ReLU -> dense d -> L2 (with a backbone, <see cref="AdapterTowers.ItemForward{TPath}"/>).</summary>
     public static void ItemForward<TPath>(ModelParameters p, ModelOptions o, CatalogTokens ct, int rows, int[] items,
         TowerActivations a, int threads)
         where TPath : struct, IKernelPath
@@ -59,6 +68,11 @@ public static class Towers
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(ct);
         ArgumentNullException.ThrowIfNull(a);
+        if (o.HasBackbone)
+        {
+            AdapterTowers.ItemForward<TPath>(p, o, ct, rows, items, a, threads);
+            return;
+        }
         int e = o.EmbeddingDim, h = o.Hidden, d = o.Dim, fe = ct.Fields * e;
         TowerActivations.Ensure(ref a.IX, (long)rows * fe);
         TowerActivations.Ensure(ref a.IH, (long)rows * h);

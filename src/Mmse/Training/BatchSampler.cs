@@ -4,9 +4,14 @@ using Mmse.Text;
 
 namespace Mmse.Training;
 
-/// <summary>Builds minibatches: the levels of each request, sampled unclicked items, the shared random items, pseudo-requests.</summary>
+/// <summary>
+/// Builds minibatches: the levels of each request, sampled unclicked items, the shared random items,
+/// pseudo-requests. With a backbone, each request also carries its query's backbone vector
+/// (<paramref name="queryBackbone"/> [mined requests, D]); a pseudo-request carries its item's
+/// (<paramref name="itemBackbone"/> [items, D]).
+/// </summary>
 internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] queryOffsets, int[] queryTokens, float[] popularity,
-    TrainOptions options, HashedTokenizer tokenizer)
+    TrainOptions options, HashedTokenizer tokenizer, float[]? queryBackbone = null, float[]? itemBackbone = null, int backboneDim = 0)
 {
     private readonly List<int> _randomItems = [];
     private readonly List<int> _positiveSlots = [];
@@ -35,6 +40,11 @@ internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] q
             _positiveSlots.Clear();
             ReadOnlySpan<int> displayed;
             int pseudoItem = -1;
+            if (queryBackbone is not null && itemBackbone is not null)
+            {
+                var source = id >= 0 ? queryBackbone.AsSpan(id * backboneDim, backboneDim) : itemBackbone.AsSpan((-1 - id) * backboneDim, backboneDim);
+                batch.QueryBackbone.AddRange(source);
+            }
             if (id >= 0)
             {
                 for (var t = queryOffsets[id]; t < queryOffsets[id + 1]; t++)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Mmse.Internals;
 using Mmse.Model;
+using Mmse.Text;
 
 namespace Mmse.Training;
 
@@ -45,6 +46,17 @@ public static class Settings
     public static IReadOnlyList<Setting> All { get; } =
     [
         T("variant", SettingKind.Text, "mmse | two-tower | dpsr | amazon3 (default mmse)", (t, v) => t with { Variant = ParseVariant(v) }),
+        M("backbone", SettingKind.Text, "pretrained text encoder under both towers: none | minilm | arctic-xs (default arctic-xs in train and experiment; with one, d is its dimension, 384)",
+            (m, v) => m.WithBackbone(v)),
+        M("analysis", SettingKind.Text, "word analysis of the hashed tokens: plain | english (stop words, stemming; default plain)", (m, v) => m with
+        {
+            Analysis = v switch
+            {
+                "plain" => TextAnalysis.Plain,
+                "english" => TextAnalysis.English,
+                _ => ThrowHelper.Input<TextAnalysis>($"'analysis': '{v}' is not plain or english"),
+            },
+        }),
         M("buckets", SettingKind.Int, "hash buckets B (default 1048576)", (m, v) => m with { Buckets = I(v, "buckets") }),
         M("hash-seed", SettingKind.Int, "tokeniser hash seed (default 0)", (m, v) => m with { HashSeed = (ulong)I(v, "hash-seed") }),
         M("field-mixing", SettingKind.Bool, "mix field names into token hashes (default off)", (m, v) => m with { FieldMixing = B(v, "field-mixing") }),

@@ -187,6 +187,7 @@ public sealed record TrainOptions
     public (ModelOptions Model, TrainOptions Train, RetrievalLossKind Kind) Resolve(ModelOptions model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        model = model.ResolveBackbone();
         var train = this;
         var kind = RetrievalLossKind.Softmax;
         switch (Variant)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Mmse.Backbone;
 using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Internals;
@@ -48,7 +49,7 @@ public static class Trainer
     public const string ValidMetric = "recall_order@100";
 
     public static TrainResult Train(Catalog catalog, SearchLog trainLog, SearchLog? validLog, ModelOptions modelOptions,
-        TrainOptions options, ProgressReporter? progress = null, CancellationToken cancellation = default)
+        TrainOptions options, ProgressReporter? progress = null, CancellationToken cancellation = default, BackboneRuntime? backbone = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(trainLog);
@@ -85,10 +86,12 @@ public static class Trainer
         }
 
         var mined = MultiStageMiner.Mine(trainLog, new MiningOptions { MergeSameQuery = to.MergeSameQuery });
-        var model = new MmseModel(mo);
+        var model = new MmseModel(mo, backbone: backbone);
+        backbone = model.Backbone;
         var tokenizer = model.Tokenizer;
         progress.Start("tokenising");
-        var itemTokens = CatalogTokens.Build(catalog, tokenizer, mo.ItemFields, threads);
+        var itemTokens = model.ItemInputs(catalog, threads, progress);
+        var queryBackbone = backbone?.EncodeQueries(mined.Queries);
         var queryOffsets = new int[mined.Count + 1];
         var queryTokenList = new List<int>();
         for (var r = 0; r < mined.Count; r++)
@@ -135,7 +138,8 @@ public static class Trainer
         var permutation = Enumerable.Range(0, catalog.Count).ToArray();
         var stepClock = new Stopwatch();
         var stoppedEarly = false;
-        var sampler = new BatchSampler(catalog, mined, queryOffsets, queryTokens, popularity, to, tokenizer);
+        var sampler = new BatchSampler(catalog, mined, queryOffsets, queryTokens, popularity, to, tokenizer,
+            queryBackbone, itemTokens.Backbone, mo.Dim);
         var totalRequests = (long)perEpoch * to.Epochs;
         var stepsPerEpoch = (perEpoch + to.BatchSize - 1) / to.BatchSize;
         progress.Start("training");
@@ -194,7 +198,7 @@ public static class Trainer
             // Validation.
             var recall = double.NaN;
             if (validLog is not null && validLog.Count > 0)
-                recall = Validate(new MmseModel(mo, parameters), catalog, itemTokens, validLog, threads, cancellation);
+                recall = Validate(new MmseModel(mo, parameters, backbone: backbone), catalog, itemTokens, validLog, threads, cancellation);
             var stats = new EpochStats(epoch, sumRet / Math.Max(1, batches), sumRank / Math.Max(1, batches), sumTotal / Math.Max(1, batches),
                 recall, seen, epochSeconds, seen / Math.Max(1e-9, epochSeconds))
             { RankingActiveShare = activeBatches > 0 ? sumActive / activeBatches : double.NaN };
@@ -233,7 +237,7 @@ public static class Trainer
             ["best_epoch"] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
             ["train_options"] = JsonSerializer.Serialize(to),
         };
-        var bestModel = new MmseModel(mo, best, metadata);
+        var bestModel = new MmseModel(mo, best, metadata, backbone);
         return new TrainResult(bestModel, history, state.BestEpoch, double.IsNegativeInfinity(state.BestRecall) ? double.NaN : state.BestRecall,
             state.RequestsSeen, state.TrainSeconds, state.RequestsSeen / Math.Max(1e-9, state.TrainSeconds), stoppedEarly,
             mined.Count, validLog?.Count ?? 0, pseudoCount);

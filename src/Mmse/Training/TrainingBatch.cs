@@ -6,6 +6,14 @@ public sealed class Buffer<T>
     public T[] Array = new T[16];
     public int Count;
 
+    public void AddRange(ReadOnlySpan<T> values)
+    {
+        while (Count + values.Length > Array.Length)
+            System.Array.Resize(ref Array, Array.Length * 2);
+        values.CopyTo(Array.AsSpan(Count));
+        Count += values.Length;
+    }
+
     public void Add(T value)
     {
         if (Count == Array.Length)
@@ -33,6 +41,9 @@ public sealed class TrainingBatch
     /// <summary>[Count + 1], into QueryTokens.</summary>
     public Buffer<int> QueryOffsets { get; } = new();
     public Buffer<int> QueryTokens { get; } = new();
+
+    /// <summary>[Count, D]: each request's query backbone vector (models with a backbone only).</summary>
+    public Buffer<float> QueryBackbone { get; } = new();
 
     /// <summary>slot -> catalog item.</summary>
     public Buffer<int> Items { get; } = new();
@@ -77,6 +88,7 @@ public sealed class TrainingBatch
         IsCandidate.Clear();
         QueryOffsets.Clear();
         QueryTokens.Clear();
+        QueryBackbone.Clear();
         PositiveOffsets.Clear();
         PositiveSlots.Clear();
         PositiveWeights.Clear();

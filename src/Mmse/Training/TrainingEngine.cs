@@ -115,7 +115,7 @@ public sealed class TrainingEngine<TPath>
         if (_itemSlots.Length < n)
             _itemSlots = new int[Math.Max(n, _itemSlots.Length * 3 / 2)];
         batch.Items.Span.CopyTo(_itemSlots);
-        Towers.QueryForward<TPath>(_p, _o, bq, batch.QueryOffsets.Array, batch.QueryTokens.Array, _bags, _a, _threads);
+        Towers.QueryForward<TPath>(_p, _o, bq, batch.QueryOffsets.Array, batch.QueryTokens.Array, _bags, _a, _threads, batch.QueryBackbone.Span);
         Towers.ItemForward<TPath>(_p, _o, _tokens, n, _itemSlots, _a, _threads);
 
         // Scoring query vectors.
@@ -188,6 +188,16 @@ public sealed class TrainingEngine<TPath>
         else
         {
             _gqs.AsSpan(0, bq * kd).CopyTo(_gq);
+        }
+
+        if (_o.HasBackbone)
+        {
+            grads.Embedding.Clear();
+            AdapterTowers.QueryBackward<TPath>(_p, _o, bq, batch.QueryOffsets.Span, batch.QueryTokens.Span, _bags.AsSpan(0, bq), _a, _gq,
+                ref _gqy, ref _gqx, ref _wt, grads.Dense, grads.Embedding, _threads);
+            AdapterTowers.ItemBackward<TPath>(_p, _o, _tokens, n, _itemSlots.AsSpan(0, n), _a, _gi, ref _giy, ref _gix, ref _wt,
+                grads.Dense, grads.Embedding, _threads);
+            return;
         }
 
         // Query tower, in reverse: L2, dense K*d, dense H (ReLU), mean bag.

@@ -3,7 +3,7 @@ using Mmse.Numerics;
 namespace Mmse.Model;
 
 /// <summary>
-/// The towers of a model with a backbone (docs/backbone.md): each is one residual adapter over the
+/// The towers of a model with a backbone (docs/model.md, "Backbone"): each is one residual adapter over the
 /// frozen backbone vector b of the text (D wide) and the mean hashed-token embeddings x (E wide per
 /// field), y = b + [b, x] W + c, then L2 per head. The query tower has K heads (W [D+E, K*D]); the
 /// item tower one (W [D+F*E, D]). The backbone gets no gradient; W, c and the token table do.

@@ -50,7 +50,7 @@ public sealed record ModelOptions
     /// The frozen pretrained sentence encoder whose vectors enter both towers beside the hashed
     /// tokens (<see cref="BackboneModel.Known"/>: "arctic-xs", "minilm"); null (written "none") for
     /// the hashed towers alone. With a backbone the towers are residual adapters over its vectors
-    /// and <see cref="Dim"/> is the backbone's dimension (docs/backbone.md). Default null here;
+    /// and <see cref="Dim"/> is the backbone's dimension (docs/model.md, "Backbone"). Default null here;
     /// <c>mmse train</c> and <c>mmse experiment</c> default to <see cref="CliDefaultBackbone"/>.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -72,7 +72,7 @@ public static class Settings
         M("init-seed", SettingKind.Int, "weight init seed (default 1)", (m, v) => m with { InitSeed = (ulong)I(v, "init-seed") }),
         T("epochs", SettingKind.Int, "passes over the data (default 10)", (t, v) => t with { Epochs = I(v, "epochs") }),
         T("batch-size", SettingKind.Int, "requests per batch (default 256)", (t, v) => t with { BatchSize = I(v, "batch-size") }),
-        T("lr", SettingKind.Float, "learning rate (default 0.003)", (t, v) => t with { LearningRate = F(v, "lr") }),
+        T("lr", SettingKind.Float, "learning rate (default 0.003; 0.0003 with a backbone)", (t, v) => t with { LearningRate = F(v, "lr") }),
         T("warmup", SettingKind.Int, "warm-up steps (default 100)", (t, v) => t with { WarmupSteps = I(v, "warmup") }),
         T("clip", SettingKind.Float, "gradient-norm clip, 0 = off (default 5)", (t, v) => t with { ClipNorm = F(v, "clip") }),
         T("embedding-optimizer", SettingKind.Text, "lazy-adam | adagrad (default lazy-adam)", (t, v) => t with
@@ -102,7 +102,7 @@ public static class Settings
         T("unclicked-in-softmax", SettingKind.Bool, "ablation: unclicked items as softmax negatives", (t, v) => t with { UnclickedInSoftmax = B(v, "unclicked-in-softmax") }),
         T("merge-order-click", SettingKind.Bool, "ablation: orders and clicks one level", (t, v) => t with { MergeOrderClick = B(v, "merge-order-click") }),
         T("merge-same-query", SettingKind.Bool, "merge requests with the same normalised query", (t, v) => t with { MergeSameQuery = B(v, "merge-same-query") }),
-        T("no-catalog-stage", SettingKind.Bool, "turn off the catalog stage pseudo-requests", (t, v) => t with { CatalogStage = !B(v, "no-catalog-stage") }),
+        T("no-catalog-stage", SettingKind.Bool, "turn off the catalog stage pseudo-requests (always off with a backbone)", (t, v) => t with { CatalogStage = !B(v, "no-catalog-stage") }),
         T("catalog-stage-factor", SettingKind.Float, "pseudo-requests per usable request (default 2)", (t, v) => t with { CatalogStageFactor = F(v, "catalog-stage-factor") }),
         T("beta-start", SettingKind.Float, "anneal beta from this value to --beta over the first epochs, 0 = off (default 0)", (t, v) => t with { BetaStart = F(v, "beta-start") }),
         T("beta-anneal-epochs", SettingKind.Float, "epochs over which --beta-start decays to --beta (default 1)", (t, v) => t with { BetaAnnealEpochs = F(v, "beta-anneal-epochs") }),

@@ -189,6 +189,17 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(model);
         model = model.ResolveBackbone();
         var train = this;
+        if (model.HasBackbone)
+        {
+            // On top of a pretrained encoder the adapters over-fit within an epoch or two at the hashed
+            // model's rate, and catalog-stage pseudo-queries (title spans) have no backbone vector of
+            // their own: measured on real data, docs/experiments.md "Real data".
+            train = train with
+            {
+                LearningRate = LearningRate == Default.LearningRate ? BackboneLearningRate : LearningRate,
+                CatalogStage = false,
+            };
+        }
         var kind = RetrievalLossKind.Softmax;
         switch (Variant)
         {
@@ -207,6 +218,9 @@ public sealed record TrainOptions
         }
         return (model, train, kind);
     }
+
+    /// <summary>The learning rate with a backbone when none is given (the default 0.003 is the hashed towers').</summary>
+    public const float BackboneLearningRate = 0.0003f;
 
     public void Validate()
     {

@@ -6,12 +6,39 @@ namespace Mmse.Tests.Cli;
 public class ModelCommandsTests
 {
     [Fact]
+    public void Train_defaults_to_the_arctic_backbone_and_embed_search_use_it()
+    {
+        using var dir = new TempDir();
+        var market = new MarketFixture(items: 150, trainRequests: 200, testRequests: 20, seed: 4);
+        var (catalog, train, _) = market.WriteJsonl(dir.Path);
+        var model = dir.File("m.mmse");
+        var run = CliRunner.Run("train", "--catalog", catalog, "--train", train, "--out", model, "--epochs", "1", "--threads", "1",
+            "--buckets", "4096", "--embedding-dim", "8", "--batch-size", "64");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var loaded = Mmse.Model.MmseModel.Load(model);
+        Assert.Equal("arctic-xs", loaded.Options.Backbone);
+        Assert.Equal(384, loaded.Dim);
+        var embed = CliRunner.Run("embed", "--model", model, "--catalog", catalog, "--out", dir.File("vec"));
+        Assert.True(embed.ExitCode == 0, embed.Error);
+        Mmse.Data.Vectors.ReadFvecs(dir.File("vec/items.fvecs"), out var count, out var d);
+        Assert.Equal((150, 384), (count, d));
+        var search = CliRunner.Run("search", "--model", model, "--catalog", catalog, "-k", "3", "couch");
+        Assert.True(search.ExitCode == 0, search.Error);
+        // The backbone knows a couch is a sofa; the hashed tokens alone could not.
+        Assert.Contains("sofa", search.Out, StringComparison.Ordinal);
+
+        var bogus = CliRunner.Run("train", "--catalog", catalog, "--train", train, "--out", dir.File("x"), "--backbone", "bert-huge");
+        Assert.Equal(2, bogus.ExitCode);
+        Assert.Contains("unknown backbone 'bert-huge'", bogus.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_embed_search_and_eval_run_end_to_end()
     {
         using var dir = new TempDir();
         var market = new MarketFixture(items: 200, trainRequests: 300, testRequests: 50, seed: 9);
         var (catalog, train, test) = market.WriteJsonl(dir.Path);
-        var config = dir.Write("config.json", """{"buckets": 4096, "embedding-dim": 16, "hidden": 24, "dim": 16, "batch-size": 64, "random-negatives": 32}""");
+        var config = dir.Write("config.json", """{"backbone": "none", "buckets": 4096, "embedding-dim": 16, "hidden": 24, "dim": 16, "batch-size": 64, "random-negatives": 32}""");
         var model = dir.File("m.mmse");
         var run = CliRunner.Run("train", "--catalog", catalog, "--train", train, "--out", model, "--config", config,
             "--epochs", "2", "--threads", "1", "--json", dir.File("run.json"));

@@ -5,7 +5,8 @@
 #   deploy/garnet/cluster.sh down        stops every node by its recorded pid, keeps the folder
 #   deploy/garnet/cluster.sh status      one line per node: port, role, pid, alive
 #   deploy/garnet/cluster.sh failover P  promotes the replica of the (dead) primary on port P
-#   deploy/garnet/cluster.sh kill P      stops the node on port P only (for failover drills)
+#   deploy/garnet/cluster.sh kill P      stops the node on port P only (SIGTERM, then SIGKILL)
+#   deploy/garnet/cluster.sh crash P     kills the node on port P at once (SIGKILL: a crash drill)
 #   deploy/garnet/cluster.sh endpoints   the primaries as garnet://127.0.0.1:P1,127.0.0.1:P2,...
 #
 # Environment: GARNET_DIR (data, logs and pids; default .garnet-cluster in the repo root),
@@ -177,6 +178,12 @@ case "${1:-}" in
   status) status ;;
   endpoints) endpoints ;;
   kill) stop_node "${2:?kill PORT}" ;;
+  crash)
+    pidfile="$dir/node-${2:?crash PORT}/pid"
+    [[ -f "$pidfile" ]] || die "no node on port $2"
+    kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+    ;;
   failover) failover "${2:?failover PORT}" ;;
-  *) echo "usage: $0 up N | down | status | endpoints | kill PORT | failover PORT" >&2; exit 2 ;;
+  *) echo "usage: $0 up N | down | status | endpoints | kill PORT | crash PORT | failover PORT" >&2; exit 2 ;;
 esac

@@ -25,6 +25,22 @@ public sealed record GarnetSearchOptions
     /// </summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Elements a filtered VSIM may visit looking for matches (VSIM FILTER-EF; default 256, the
+    /// most Garnet's preview accepts).
+    /// </summary>
+    public int FilterEf { get; init; } = 256;
+
+    /// <summary>
+    /// A filter that lets through at most this share of the catalog is answered by an exact scan of
+    /// the matching elements (VSIM TRUTH) instead of the graph, which misses matches of a selective
+    /// filter once FILTER-EF is exhausted (default 0.02, the in-process index's threshold).
+    /// </summary>
+    public double ExactFilterFraction { get; init; } = 0.02;
+
+    /// <summary>The most candidates a filtered VSIM asks one shard for (default 1000).</summary>
+    public int MaxFilteredCount { get; init; } = 1000;
+
     /// <summary>Pause between retries of a shard after a connection error, MOVED/ASK or CLUSTERDOWN (default 20 ms).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 }
@@ -74,6 +90,7 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
     private readonly PublishManifest _manifest;
     private readonly GarnetSearchOptions _options;
     private readonly ShardStats[] _stats;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _selectivity = new(StringComparer.Ordinal);
 
     /// <summary>Searches the sets of <paramref name="manifest"/>; ids resolve against <paramref name="catalog"/>.</summary>
     public GarnetItemIndex(IConnectionMultiplexer connection, PublishManifest manifest, Catalog catalog, GarnetSearchOptions? options = null,
@@ -118,11 +135,17 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
         }
         var expression = VectorSetLayout.FilterExpression(filter);
         var count = Math.Max(k, _options.Candidates);
+        var selectivity = filter is null ? 1.0 : Selectivity(filter);
+        var exact = selectivity <= _options.ExactFilterFraction;
+        // Garnet keeps COUNT elements and then filters them (docs/scaling.md, "Gaps"): ask for
+        // enough that COUNT matches survive, up to MaxFilteredCount.
+        if (filter is not null)
+            count = (int)Math.Max(count, Math.Min(_options.MaxFilteredCount, Math.Ceiling(count / Math.Max(selectivity, 1e-9))));
 
         using var deadline = new CancellationTokenSource(_options.Deadline);
         var tasks = new Task<List<Candidate>>[_stats.Length];
         for (var s = 0; s < tasks.Length; s++)
-            tasks[s] = SearchShardAsync(s, query, blobs, count, expression, deadline.Token);
+            tasks[s] = SearchShardAsync(s, query, blobs, count, expression, exact, deadline.Token);
         try
         {
             Task.WaitAll(tasks, _options.Deadline + TimeSpan.FromMilliseconds(50));
@@ -165,6 +188,23 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
         return new SearchHits(headCount, items, scores, headScores) { MissingShards = missing };
     }
 
+    // The share of the catalog a filter lets through, counted once per distinct filter.
+    private double Selectivity(ItemFilter filter)
+    {
+        if (_selectivity.TryGetValue(filter.Key, out var known))
+            return known;
+        var allowed = 0;
+        for (var i = 0; i < _catalog.Count; i++)
+        {
+            if (filter.Allows(i))
+                allowed++;
+        }
+        var fraction = _catalog.Count == 0 ? 0 : (double)allowed / _catalog.Count;
+        if (_selectivity.Count < 10_000)
+            _selectivity.TryAdd(filter.Key, fraction);
+        return fraction;
+    }
+
     private sealed class Candidate(int item, float[] z)
     {
         public int Item { get; } = item;
@@ -174,7 +214,8 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
         public float Score { get; set; }
     }
 
-    private async Task<List<Candidate>> SearchShardAsync(int shard, float[] query, byte[][] blobs, int count, string? expression, CancellationToken cancel)
+    private async Task<List<Candidate>> SearchShardAsync(int shard, float[] query, byte[][] blobs, int count, string? expression, bool exact,
+        CancellationToken cancel)
     {
         var stats = _stats[shard];
         Interlocked.Increment(ref stats._requests);
@@ -193,7 +234,9 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
                         continue;
                     List<object> args = [key, "FP32", blobs[h], "WITHSCORES", "COUNT", count, "EF", Math.Max(_options.Ef, count)];
                     if (expression is not null)
-                        args.AddRange(["FILTER", expression]);
+                        args.AddRange(["FILTER", expression, "FILTER-EF", Math.Clamp(Math.Max(_options.FilterEf, count), 4, 256)]);
+                    if (exact)
+                        args.Add("TRUTH");
                     replies[h] = _db.ExecuteAsync("VSIM", args, CommandFlags.PreferMaster);
                 }
                 for (var h = 0; h < headCount; h++)

@@ -87,7 +87,8 @@ public static class VectorSetLayout
     {
         ArgumentNullException.ThrowIfNull(catalog);
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        // Relaxed: Garnet's attribute parser does not decode \uXXXX, so "&" must stay "&" (docs/scaling.md, "Gaps").
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartArray("f");

@@ -24,6 +24,7 @@ dir="${GARNET_DIR:-$root/.garnet-cluster}"
 base="${GARNET_PORT:-7100}"
 
 die() { echo "cluster.sh: $*" >&2; exit 2; }
+say() { echo "cluster.sh: $(date +%T) $*" >&2; }
 cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
 
 server_dll() {
@@ -79,6 +80,7 @@ up() {
   echo "$n" >"$dir/primaries"
   for port in "${ports[@]}"; do start_node "$port" "$dll"; done
   for port in "${ports[@]}"; do wait_ping "$port"; done
+  say "$((2 * n)) nodes answer"
 
   # Slots: primary i owns [i*16384/n, (i+1)*16384/n - 1].
   for ((i = 0; i < n; i++)); do
@@ -101,6 +103,7 @@ up() {
     done
     [[ "$answer" == OK ]] || die "replica $replica could not follow primary $primary: $answer"
   done
+  say "replicas follow their primaries"
   # Ready when every node sees every slot served.
   for port in "${ports[@]}"; do
     for _ in $(seq 1 300); do

@@ -204,6 +204,31 @@ public sealed class GarnetClusterTests(GarnetClusterFixture cluster, ITestOutput
     }
 
     [Fact]
+    public void Shards_past_the_deadline_are_named_in_a_partial_answer_instead_of_failing_it()
+    {
+        // A deadline no shard can meet: every one is reported missing, at once, and the JSON says so.
+        using var engine = cluster.Engine(new GarnetSearchOptions { Deadline = TimeSpan.FromTicks(1) });
+        var clock = Stopwatch.StartNew();
+        var hits = engine.SearchItems("steel bracket", 10, null);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(hits.Partial);
+        var index = (GarnetItemIndex)engine.Index;
+        Assert.Equal(index.Shards.Select(s => s.Key).Order(), hits.MissingShards.Order());
+        Assert.All(index.Shards, s => Assert.True(s.Timeouts >= 1));
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+            new Mmse.Server.SearchJsonResult("steel bracket", 10, engine.ModelVersion, 1, hits, engine.Catalog).Write(writer);
+        var json = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+        Assert.True(json.GetProperty("partial").GetBoolean());
+        Assert.Equal(hits.MissingShards.Count, json.GetProperty("missingShards").GetArrayLength());
+
+        // With time enough, the same engine answers in full.
+        using var patient = cluster.Engine();
+        Assert.False(patient.SearchItems("steel bracket", 10, null).Partial);
+    }
+
+    [Fact]
     public void A_catalog_update_is_visible_after_publish_added_changed_and_removed_by_id()
     {
         // Its own key prefix: the other tests keep searching the fixture's catalog.

@@ -21,6 +21,11 @@ public sealed class GarnetEngineLoader(GarnetTarget target, string model, string
         var encoder = BuiltInEngineLoader.LoadEncoder(model);
         var items = CatalogReader.Read(catalog);
         cancellationToken.ThrowIfCancellationRequested();
+        // IItemIndex.Search is synchronous, so each request thread blocks while its shards answer
+        // on other pool threads; with the default minimum the pool adds threads ~1/s and a paced
+        // load queues for seconds (measured: 16 requests/s, p50 0.6 s at 10 connections).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 128), io);
         var connection = target.Connect();
         try
         {

@@ -21,6 +21,7 @@ public static class Program
         new ExperimentCommand(),
         new Bm25Command(),
         new ServeCommand(),
+        new PublishCommand(),
         new BenchAnnCommand(),
         new BenchGenVectorsCommand(),
     ];

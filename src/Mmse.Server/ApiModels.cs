@@ -7,8 +7,13 @@ namespace Mmse.Server;
 public sealed record HitResponse(
     string Id, string Title, string? Category, string? Brand, float Score, float[] HeadScores, int Head);
 
-/// <summary>The answer to one search.</summary>
-public sealed record SearchResponse(string Query, int K, string ModelVersion, double TookMs, IReadOnlyList<HitResponse> Hits);
+/// <summary>
+/// The answer to one search. <paramref name="Partial"/> and <paramref name="MissingShards"/> appear only
+/// when a Garnet backend answered without some shards (docs/scaling.md).
+/// </summary>
+public sealed record SearchResponse(string Query, int K, string ModelVersion, double TookMs, IReadOnlyList<HitResponse> Hits,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Partial = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? MissingShards = null);
 
 /// <summary>One query of a batch: the same parameters as GET /search.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -28,6 +28,8 @@ internal sealed class SearchJsonResult : IResult, IStatusCodeHttpResult, IConten
     private static readonly JsonEncodedText s_score = JsonEncodedText.Encode("score");
     private static readonly JsonEncodedText s_headScores = JsonEncodedText.Encode("headScores");
     private static readonly JsonEncodedText s_head = JsonEncodedText.Encode("head");
+    private static readonly JsonEncodedText s_partial = JsonEncodedText.Encode("partial");
+    private static readonly JsonEncodedText s_missingShards = JsonEncodedText.Encode("missingShards");
 
     [ThreadStatic]
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? t_writer;
@@ -111,6 +113,14 @@ internal sealed class SearchJsonResult : IResult, IStatusCodeHttpResult, IConten
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
+        if (_hits.Partial)
+        {
+            writer.WriteBoolean(s_partial, true);
+            writer.WriteStartArray(s_missingShards);
+            foreach (var shard in _hits.MissingShards)
+                writer.WriteStringValue(shard);
+            writer.WriteEndArray();
+        }
         writer.WriteEndObject();
     }
 

@@ -59,7 +59,17 @@ public sealed class ServerMetrics
         _collections = factory.CreateCounter("dotnet_gc_collections_total", "Garbage collections by generation (a gen 1 collection also counts in gen 0).", ["generation"]);
         _gcPause = factory.CreateCounter("dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection.");
         _allocated = factory.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap.");
+        // A Garnet backend's per-shard latency, errors and time-outs (meter "Mmse.Garnet", docs/scaling.md).
+        _garnetMeters = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = _registry,
+            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "Mmse.Garnet",
+            ResolveHistogramBuckets = _ => Buckets,
+        });
     }
+
+    // Lives as long as the server's registry; the adapter only reads the meter.
+    private readonly IDisposable _garnetMeters;
 
     /// <summary>Counts one finished request.</summary>
     public void Record(string route, int status, double seconds)

@@ -14,6 +14,7 @@ internal sealed class ServeCommand : Command
 
     public override string Help => """
         Usage: mmse serve --model MODEL --index INDEX --catalog C [--urls URLS] [--api-key KEY] [--ef N] [--walk W]
+               mmse serve --model MODEL --backend garnet://HOST:PORT[,...] --catalog C [...]
 
         Loads the model, the index and the catalog and answers searches over HTTP until
         Ctrl+C or SIGTERM. The page is at /, the API at /search, /items/{id}, /healthz,
@@ -33,6 +34,12 @@ internal sealed class ServeCommand : Command
                              (one walk per head, union re-scored); fused finds the same
                              hits with about half the work (docs/index.md)  (default fused)
           --catalog C        the catalog (JSONL, CSV or TSV)
+          --backend ADDRESS  search item vectors published to a Garnet cluster by 'mmse publish'
+                             (garnet://HOST:PORT[,...]) instead of --index; --ef is VSIM's EF
+                             (docs/scaling.md)
+          --name P           the key prefix given to 'mmse publish'        (default mmse)
+          --deadline-ms N    with --backend: answer without the shards that take longer,
+                             marked partial                               (default 250)
           --urls URLS        where to listen, ';'-separated     (default http://127.0.0.1:8080)
           --api-key KEY      key that POST /admin/reload must present (X-Api-Key header);
                              also read from MMSE_API_KEY       (default none: reload is open)
@@ -53,12 +60,16 @@ internal sealed class ServeCommand : Command
     private readonly Option<string?> _apiKey = CliOptions.Text("--api-key");
     private readonly Option<int> _maxK = CliOptions.Int("--max-k", SearchLimits.Default.MaxK, 1, 100_000);
     private readonly Option<bool> _quiet = CliOptions.Flag("--quiet");
+    private readonly Option<string?> _backend = CliOptions.Text("--backend");
+    private readonly Option<string?> _name = CliOptions.Text("--name");
+    private readonly Option<int> _deadlineMs = CliOptions.Int("--deadline-ms", 250, 1, 600_000);
 
     public override int Run(ParseResult args, CliContext context)
     {
-        var source = new EngineSource(args.Required(_model), args.Required(_index), args.Required(_catalog),
-            args.GetValue(_ef),
-            args.GetWalk(_walk));
+        var backend = args.GetValue(_backend);
+        var source = backend is null
+            ? new EngineSource(args.Required(_model), args.Required(_index), args.Required(_catalog), args.GetValue(_ef), args.GetWalk(_walk))
+            : null;
         var urls = (args.GetValue(_urls) ?? "http://127.0.0.1:8080")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var apiKey = args.GetValue(_apiKey) ?? Environment.GetEnvironmentVariable("MMSE_API_KEY");
@@ -81,7 +92,14 @@ internal sealed class ServeCommand : Command
         };
         if (options.ApiKey is null && urls.Any(u => !IsLoopback(u)))
             context.Error.WriteLine("warning: listening beyond this machine with no --api-key: anyone who can connect can reload");
-        return RunAsync(options, new BuiltInEngineLoader(source, limits), context).GetAwaiter().GetResult();
+        IEngineLoader loader = source is not null
+            ? new BuiltInEngineLoader(source, limits)
+            : new Mmse.Garnet.GarnetEngineLoader(
+                Mmse.Garnet.GarnetTarget.Parse(backend!, "--backend", args.GetValue(_name) ?? Mmse.Garnet.GarnetTarget.DefaultPrefix),
+                args.Required(_model), args.Required(_catalog),
+                new Mmse.Garnet.GarnetSearchOptions { Ef = args.GetValue(_ef), Deadline = TimeSpan.FromMilliseconds(args.GetValue(_deadlineMs)) },
+                limits);
+        return RunAsync(options, loader, context).GetAwaiter().GetResult();
     }
 
     private static async Task<int> RunAsync(ServerOptions options, IEngineLoader loader, CliContext context)

@@ -51,6 +51,15 @@ public sealed class SearchHits
 
     public int Count => _items.Length;
 
+    /// <summary>
+    /// The parts of a distributed index (Garnet shards, issue 14) that did not answer in time,
+    /// so these hits come from the rest only; empty for a complete answer.
+    /// </summary>
+    public IReadOnlyList<string> MissingShards { get; init; } = [];
+
+    /// <summary>True when some shard did not answer (<see cref="MissingShards"/>).</summary>
+    public bool Partial => MissingShards.Count > 0;
+
     public int Heads { get; }
 
     public ReadOnlySpan<int> Items => _items;

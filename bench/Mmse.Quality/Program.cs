@@ -19,7 +19,13 @@ switch (mode)
         Check.Run(data, int.Parse(Arg("vectors", "64")));
         break;
     case "speed":
-        Speed.Run(data, Arg("backbone", "arctic-xs"), int.Parse(Arg("titles", "1024")), int.Parse(Arg("queries", "200")));
+        Speed.Run(data, Arg("backbone", "arctic-xs"), int.Parse(Arg("titles", "1024")), int.Parse(Arg("queries", "200")), Arg("out", "") is { Length: > 0 } o ? o : null);
+        break;
+    case "probe":
+        Probe.Run(data, int.Parse(Arg("titles", "512")), int.Parse(Arg("queries", "100")), Arg("int8", "false") == "true", int.Parse(Arg("batch", "64")), int.Parse(Arg("tokens", "2048")));
+        break;
+    case "profile":
+        Profile.Run(Arg("int8", "false") == "true", int.Parse(Arg("tokens", "14")), int.Parse(Arg("batch", "1")));
         break;
     case "eval":
         Eval.Run(data, work);

@@ -99,4 +99,42 @@ public sealed class ItemVectorCacheTests : IDisposable
         encoder.EncodeItems(["Claw hammer"], fresh);
         Assert.Equal(fresh, second.AsSpan(384, 384).ToArray());
     }
+
+    [Fact]
+    public void A_killed_encode_reports_progress_and_resumes_without_redoing_finished_chunks()
+    {
+        using var encoder = BackboneEncoder.Load("minilm", new BackboneOptions { Threads = 1 });
+        var path = Path.Combine(_dir, "k.bvc");
+        var titles = Enumerable.Range(0, 7).Select(i => $"product {i} cordless drill").ToArray();
+        var reports = new List<int>();
+        var destination = new float[titles.Length * 384];
+        using (var cache = ItemVectorCache.Open(path, encoder.Model))
+        {
+            // The run is "killed" by a progress callback that throws after the second chunk is on disk.
+            var progress = new SyncProgress(n =>
+            {
+                reports.Add(n);
+                if (n >= 4) throw new OperationCanceledException("killed");
+            });
+            Assert.Throws<OperationCanceledException>(() => cache.GetOrEncode(encoder, titles, destination, chunk: 2, progress));
+        }
+        Assert.Equal([2, 4], reports);
+        var resumed = new float[titles.Length * 384];
+        using (var cache = ItemVectorCache.Open(path, encoder.Model))
+        {
+            Assert.Equal(4, cache.Count);
+            reports.Clear();
+            Assert.Equal(3, cache.GetOrEncode(encoder, titles, resumed, chunk: 2, new SyncProgress(reports.Add)));
+        }
+        Assert.Equal([2, 3], reports);
+        var fresh = new float[titles.Length * 384];
+        encoder.EncodeItems(titles, fresh);
+        Assert.True(fresh.Zip(resumed).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f);
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
 }

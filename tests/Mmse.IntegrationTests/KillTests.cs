@@ -187,7 +187,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     /// file is whole; and a pair that is torn (one file new, the other old) must be refused by
     /// index (exit 2), never indexed. The guarantee is the pair manifest of the faults helper.
     /// </summary>
-    [Fact(Skip = "needs the pair manifest of issue 15 (faults helper's branch): on this branch index accepts a torn pair; unskip at the merge")]
+    [Fact]
     public void Embed_killed_leaves_no_pair_that_index_would_use()
     {
         var (catalog, train) = Market("e", 1);

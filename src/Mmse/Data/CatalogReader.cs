@@ -171,6 +171,10 @@ public static class CatalogReader
         {
             JsonFields.Malformed(e, path, lineNumber);
         }
+        catch (InvalidOperationException e)
+        {
+            JsonFields.BadText(e, path, lineNumber, field);
+        }
         if (id is null)
             ThrowHelper.Data(path, lineNumber, "id", "missing (every item needs a string id)");
         if (id.Length == 0)
@@ -230,6 +234,15 @@ internal static class JsonFields
     [DoesNotReturn]
     public static void Malformed(JsonException e, string path, long line) =>
         ThrowHelper.Data(path, line, null, $"malformed JSON: {Describe(e)}");
+
+    /// <summary>
+    /// A string the JSON reader cannot turn into text: an escaped lone surrogate ("\ud800") is
+    /// valid JSON syntax but not Unicode, and <c>Utf8JsonReader.GetString</c> says so with an
+    /// <see cref="InvalidOperationException"/>, not a <see cref="JsonException"/>.
+    /// </summary>
+    [DoesNotReturn]
+    public static void BadText(InvalidOperationException e, string path, long line, string? field) =>
+        ThrowHelper.Data(path, line, field is "" or "(record)" ? null : field, $"invalid text: {e.Message}");
 
     public static string ScalarText(ref Utf8JsonReader reader, string path, long line, string field)
     {

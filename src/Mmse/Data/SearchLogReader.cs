@@ -203,6 +203,10 @@ internal sealed class JsonlRequestParser
         {
             JsonFields.Malformed(e, _path, lineNumber);
         }
+        catch (InvalidOperationException e)
+        {
+            JsonFields.BadText(e, _path, lineNumber, null);
+        }
         if (query is null)
             ThrowHelper.Data(_path, lineNumber, "query", "missing (every request needs a query)");
         if (!sawItems)

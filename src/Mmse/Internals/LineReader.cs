@@ -7,7 +7,7 @@ namespace Mmse.Internals;
 internal sealed class LineReader : IDisposable
 {
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[1 << 20];  // grows to the longest line
+    private byte[] _buffer;  // grows to the longest line
     private int _start;
     private int _end;
     private bool _eof;
@@ -19,6 +19,9 @@ internal sealed class LineReader : IDisposable
         Path = path;
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         Length = _stream.Length;
+        // 1 MB, or the file and a byte when smaller: thousands of small files (the fault suite
+        // reads ten thousand per reader) must not each cost a large-object allocation.
+        _buffer = new byte[(int)Math.Clamp(Length + 1, 4096, 1 << 20)];
     }
 
     /// <summary>

@@ -296,6 +296,8 @@ public sealed class MmseModel
         try
         {
             header = JsonSerializer.Deserialize<ModelFileHeader>(config) ?? throw new JsonException("empty");
+            if (header.Options?.ItemFields is null || header.Metadata is null || header.Metadata.Values.Any(v => v is null))
+                throw new JsonException("a required field is null");
             header.Options.Validate();
         }
         catch (Exception e) when (e is JsonException or MmseInputException or NotSupportedException)

@@ -71,7 +71,7 @@ public static class Settings
         M("init-std", SettingKind.Float, "embedding init N(0, s) (default 0.1)", (m, v) => m with { EmbeddingInitStd = F(v, "init-std") }),
         M("init-seed", SettingKind.Int, "weight init seed (default 1)", (m, v) => m with { InitSeed = (ulong)I(v, "init-seed") }),
         T("epochs", SettingKind.Int, "passes over the data (default 10)", (t, v) => t with { Epochs = I(v, "epochs") }),
-        T("batch-size", SettingKind.Int, "requests per batch (default 256)", (t, v) => t with { BatchSize = I(v, "batch-size") }),
+        T("batch-size", SettingKind.Int, "requests per batch (default 256; 128 with a backbone)", (t, v) => t with { BatchSize = I(v, "batch-size") }),
         T("lr", SettingKind.Float, "learning rate (default 0.003; 0.0003 with a backbone)", (t, v) => t with { LearningRate = F(v, "lr") }),
         T("warmup", SettingKind.Int, "warm-up steps (default 100)", (t, v) => t with { WarmupSteps = I(v, "warmup") }),
         T("clip", SettingKind.Float, "gradient-norm clip, 0 = off (default 5)", (t, v) => t with { ClipNorm = F(v, "clip") }),

@@ -197,6 +197,7 @@ public sealed record TrainOptions
             train = train with
             {
                 LearningRate = LearningRate == Default.LearningRate ? BackboneLearningRate : LearningRate,
+                BatchSize = BatchSize == Default.BatchSize ? BackboneBatchSize : BatchSize,
                 CatalogStage = false,
             };
         }
@@ -221,6 +222,9 @@ public sealed record TrainOptions
 
     /// <summary>The learning rate with a backbone when none is given (the default 0.003 is the hashed towers').</summary>
     public const float BackboneLearningRate = 0.0003f;
+
+    /// <summary>The batch size with a backbone when none is given (real data: 128 gave 0.825 recall_order@100, 256 0.819).</summary>
+    public const int BackboneBatchSize = 128;
 
     public void Validate()
     {

@@ -20,6 +20,12 @@ public sealed class UsageException(string message) : Exception(message)
 /// </summary>
 internal static class CliOptions
 {
+    /// <summary>The largest <c>--threads</c> any command accepts: far above any machine's cores, far below a typo.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary><c>--threads N</c>: worker threads in [0, <see cref="MaxThreads"/>], 0 = all cores.</summary>
+    public static Option<int> Threads(int fallback) => Int("--threads", fallback, 0, MaxThreads);
+
     /// <summary>A text value, null when absent.</summary>
     public static Option<string?> Text(string name, params string[] aliases) =>
         Make<string?>(name, aliases, null, static (text, _) => text);

@@ -46,6 +46,9 @@ internal sealed class SettingOptions : IOptionGroup
                 throw new UsageException($"option '--{setting.Name}': {e.Message}");
             }
         }
+        // The same bounds as every other command's --threads (the settings table takes any whole number).
+        if (train.Threads is < 0 or > CliOptions.MaxThreads)
+            throw new UsageException($"option '--threads': {train.Threads} is out of range [0, {CliOptions.MaxThreads}]");
         return (model.ResolveBackbone(), train);
     }
 }

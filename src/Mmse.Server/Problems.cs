@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Mmse.Retrieval;
@@ -36,7 +37,7 @@ internal static partial class Problems
                 StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
                 _ => "Bad request",
             };
-            await Write(context, e.StatusCode, title, e.Message).ConfigureAwait(false);
+            await Write(context, e.StatusCode, title, Describe(e.Message)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -51,6 +52,31 @@ internal static partial class Problems
                 "the server failed to answer; the error is in its log").ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// ASP.NET's binding messages name .NET types ("Failed to bind parameter \"Nullable&lt;int&gt; k\"
+    /// from \"abc\"."); a client needs the parameter and what it sent, in the API's words.
+    /// </summary>
+    internal static string Describe(string message)
+    {
+        var bind = BindFailure().Match(message);
+        if (bind.Success)
+        {
+            var name = bind.Groups["name"].Value;
+            var expected = bind.Groups["type"].Value.Contains("int", StringComparison.OrdinalIgnoreCase) ? "a whole number" : "a valid value";
+            return bind.Groups["value"].Success
+                ? $"'{name}': '{bind.Groups["value"].Value}' is not {expected}"
+                : $"'{name}': missing or not {expected}";
+        }
+        // Anything else from the framework may carry type names too: keep only the words before them.
+        return TypeName().IsMatch(message) ? "the request could not be read (a parameter or the body is not valid)" : message;
+    }
+
+    [GeneratedRegex("""parameter "(?<type>[^"]*?)\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)"(?: from "(?<value>[^"]*)")?""")]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("""(`\d|<[A-Za-z]|System\.|Mmse\.)""")]
+    private static partial Regex TypeName();
 
     public static Task Write(HttpContext context, int status, string title, string detail)
     {

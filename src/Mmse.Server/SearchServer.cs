@@ -116,6 +116,9 @@ public sealed partial class SearchServer : IAsyncDisposable
         }
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The host logs a failed start (a port in use) with the full stack trace before it throws;
+        // the exception reaches our caller, which says it in one line (mmse serve: exit 2).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));

@@ -100,4 +100,21 @@ public class BrowserTests
         Assert.Equal("Grey fabric three seat sofa", await page.Locator("li.hit .title").First.TextContentAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("search-desktop.png") });
     }
+
+    [ChromiumFact]
+    public async Task A_shared_link_with_k_off_the_menu_still_searches()
+    {
+        await using var harness = await ServerHarness.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        foreach (var (k, expected) in new[] { ("5", "10"), ("abc", "10"), ("30", "50"), ("5000", "100") })
+        {
+            await page.GotoAsync(new Uri(harness.BaseAddress, $"/?q=grey+sofa&k={k}").ToString());
+            await page.WaitForSelectorAsync("li.hit");
+            Assert.Equal(expected, await page.InputValueAsync("#k"));
+            Assert.True(await page.Locator("#error").IsHiddenAsync(), $"k={k}: {await page.Locator("#error").TextContentAsync()}");
+        }
+    }
 }

@@ -66,6 +66,8 @@ internal sealed class BenchAnnCommand : Command
         var jsonPath = args.GetValue(_json);
         var savePath = args.GetValue(_save);
         var options = _hnsw.Read(args);
+        new OutputGuard().Input("--base", basePath).Input("--query", queryPath).Input("--gt", gtPath)
+            .File("--gt-out", gtOut).File("--json", jsonPath).File("--save", savePath).Check();
 
         var baseVectors = Vectors.ReadFvecs(basePath, out var n, out var dim);
         var queries = Vectors.ReadFvecs(queryPath, out var nq, out var queryDim);

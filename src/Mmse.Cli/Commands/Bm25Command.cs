@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Evaluation;
+using Mmse.Internals;
 
 namespace Mmse.Cli.Commands;
 
@@ -41,13 +42,14 @@ internal sealed class Bm25Command : Command
     private readonly Option<string?> _json = CliOptions.Text("--json");
     private readonly Option<double> _k1 = CliOptions.Double("--k1", 1.2, 0, 100);
     private readonly Option<double> _b = CliOptions.Double("--b", 0.75, 0, 1);
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
 
     public override int Run(ParseResult args, CliContext context)
     {
         var catalogPath = args.Required(_catalog);
         var logPath = args.Required(_log);
         var jsonPath = args.GetValue(_json);
+        new OutputGuard().Input("--catalog", catalogPath).Input("--log", logPath).File("--json", jsonPath).Check();
         var options = new Bm25Options
         {
             K1 = args.GetValue(_k1),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Mmse.Data;
+using Mmse.Internals;
 
 namespace Mmse.Cli.Commands;
 
@@ -54,6 +55,7 @@ internal sealed class DataStatsCommand : Command
         var top = args.GetValue(_top);
         var format = args.GetValue(_format)!;
         var jdHistory = args.GetValue(_jdHistory);
+        new OutputGuard().Input("--catalog", catalogPath).Input("--log", logPath).File("--json", jsonPath).Check();
 
         var options = new DataReadOptions { SkipBad = skipBad, JdSearch = new JdSearchOptions { IncludeHistory = jdHistory } };
         var problems = new DataProblems(options.MaxReportedProblems);

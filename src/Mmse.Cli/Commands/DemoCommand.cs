@@ -5,6 +5,7 @@ using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Experiments;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Synthesis;
 
 namespace Mmse.Cli.Commands;
@@ -45,7 +46,7 @@ internal sealed class DemoCommand : Command
 
     private readonly Option<string?> _out = CliOptions.Text("--out");
     private readonly Option<bool> _quick = CliOptions.Flag("--quick");
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
     private readonly Option<long> _seed = CliOptions.Long("--seed", 7, 0);
     private readonly Option<int?> _items = CliOptions.IntOrNull("--items", 100, 10_000_000);
     private readonly Option<int?> _requests = CliOptions.IntOrNull("--requests", 100, 100_000_000);
@@ -60,6 +61,7 @@ internal sealed class DemoCommand : Command
         var items = args.GetValue(_items);
         var requests = args.GetValue(_requests);
         var epochs = args.GetValue(_epochs);
+        new OutputGuard().Folder("--out", dir).Check();
         var total = Stopwatch.StartNew();
         var o = context.Out;
         var dataDir = Path.Combine(dir, "data");

@@ -15,8 +15,10 @@ internal sealed class EmbedCommand : Command
     public override string Help => """
         Usage: mmse embed --model MODEL --catalog FILE --out DIR [--queries LOG] [--threads N] [--skip-bad]
 
-        Writes DIR/items.fvecs (one unit vector of the model's dimension per item, catalog order)
-        and DIR/items.ids (the item ids, one per line, same order). Runs on every core.
+        Writes DIR/items.fvecs (one unit vector of the model's dimension per item, catalog order),
+        DIR/items.ids (the item ids, one per line, same order) and DIR/items.manifest.json (count,
+        dimension, a SHA-256 of each file, the model version), which commits the pair: index and
+        serve refuse vectors and ids of different runs. Runs on every core.
         With --queries, also DIR/queries.fvecs: the scoring vectors of each request's query in
         LOG, one row per head (K rows per request, request order; one row with pre-fusion), and
         DIR/queries.txt (the query texts, one per request). These are the query side of an ANN
@@ -38,7 +40,7 @@ internal sealed class EmbedCommand : Command
     private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
     private readonly Option<string?> _out = CliOptions.Text("--out");
     private readonly Option<string?> _queries = CliOptions.Text("--queries");
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
     private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
 
     public override int Run(ParseResult args, CliContext context)
@@ -49,6 +51,8 @@ internal sealed class EmbedCommand : Command
         var queriesPath = args.GetValue(_queries);
         var threads = args.GetValue(_threads);
         var skipBad = args.GetValue(_skipBad);
+        new OutputGuard().Input("--model", modelPath).Input("--catalog", catalogPath).Input("--queries", queriesPath)
+            .Folder("--out", outDir, "items.fvecs", "items.ids", "items.manifest.json", "queries.fvecs", "queries.txt").Check();
         var model = MmseModel.Load(modelPath);
         var options = new DataReadOptions { SkipBad = skipBad };
         var problems = new DataProblems(options.MaxReportedProblems);
@@ -57,8 +61,14 @@ internal sealed class EmbedCommand : Command
         var clock = Stopwatch.StartNew();
         var vectors = model.EncodeItems(catalog, threads);
         Directory.CreateDirectory(outDir);
-        Vectors.WriteFvecs(Path.Combine(outDir, "items.fvecs"), vectors, model.Dim);
-        WriteLines(Path.Combine(outDir, "items.ids"), catalog.Ids);
+        // The manifest says "writing" while either file is replaced, so a kill between the two
+        // renames leaves a pair that index and serve refuse (VectorManifest).
+        var itemsPath = Path.Combine(outDir, "items.fvecs");
+        var idsPath = Path.Combine(outDir, "items.ids");
+        VectorManifest.Begin(itemsPath);
+        Vectors.WriteFvecs(itemsPath, vectors, model.Dim);
+        WriteLines(idsPath, catalog.Ids);
+        VectorManifest.Commit(itemsPath, idsPath, catalog.Count, model.Dim, model.Version);
         if (log is not null)
             WriteQueries(model, log, outDir, threads, context);
         context.Out.WriteLine($"embedded {catalog.Count:N0} items (dim {model.Dim}) in {clock.Elapsed.TotalSeconds:F1} s -> {Path.Combine(outDir, "items.fvecs")}, items.ids");

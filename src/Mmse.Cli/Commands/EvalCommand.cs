@@ -4,6 +4,7 @@ using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Experiments;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Model;
 
 namespace Mmse.Cli.Commands;
@@ -47,10 +48,10 @@ internal sealed class EvalCommand : Command
     private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
     private readonly Option<string?> _log = CliOptions.Text("--log");
     private readonly Option<string?> _json = CliOptions.Text("--json");
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
     private readonly Option<bool> _skipBad = CliOptions.Flag("--skip-bad");
     private readonly Option<string?> _index = CliOptions.Text("--index");
-    private readonly Option<int> _ef = CliOptions.Int("--ef", RetrievalMetrics.Depth, 1, 100_000);
+    private readonly Option<int> _ef = CliOptions.Int("--ef", RetrievalMetrics.Depth, RetrievalMetrics.Depth, 100_000);
     private readonly Option<string> _walk = WalkOption.Create();
     private readonly Option<string?> _segments = CliOptions.Text("--segments");
 
@@ -66,6 +67,8 @@ internal sealed class EvalCommand : Command
         var ef = args.GetValue(_ef);
         var walk = args.GetWalk(_walk);
         var segmentsPath = args.GetValue(_segments);
+        new OutputGuard().Input("--model", modelPath).Input("--catalog", catalogPath).Input("--log", logPath)
+            .Input("--index", indexPath).Input("--segments", segmentsPath).File("--json", jsonPath).Check();
         var model = MmseModel.Load(modelPath);
         var options = new DataReadOptions { SkipBad = skipBad };
         var problems = new DataProblems(options.MaxReportedProblems);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Mmse.Data;
 using Mmse.Experiments;
+using Mmse.Internals;
 
 namespace Mmse.Cli.Commands;
 
@@ -72,6 +73,9 @@ internal sealed class ExperimentCommand : Command
         var variants = args.GetValue(_variants)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var rounds = args.GetValue(_rounds);
         var skipBad = args.GetValue(_skipBad);
+        new OutputGuard().Input("--catalog", catalogPath).Input("--train", trainPath).Input("--test", testPath)
+            .Input("--valid", validPath).Input("--truth", truthPath).Input("--segments", segmentsPath).Input("--config", args.GetValue(_config))
+            .Folder("--out", outDir, "report.md", "results.json", "recall_at_k.svg", "training_loss.svg", "valid_recall.svg").Check();
         var (model, train) = _settings.Read(args, args.GetValue(_config));
         model.Validate();
         train.Validate();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Mmse.Data;
 using Mmse.Index;
+using Mmse.Internals;
 
 namespace Mmse.Cli.Commands;
 
@@ -20,6 +21,8 @@ internal sealed class IndexCommand : Command
         Options:
           --vectors FILE        item vectors, .fvecs                                  (required)
           --ids FILE            item ids, one per line, line i = vector i   (default: 0, 1, 2, ...)
+                                (with mmse embed's items.manifest.json beside the vectors, both
+                                files must be the ones it recorded: a torn pair is refused)
           --out FILE            the index file to write                               (required)
           --M N                 links per node (layer 0 keeps 2M)                     (default 16)
           --ef-construction N   candidate list while building                         (default 200)
@@ -43,8 +46,12 @@ internal sealed class IndexCommand : Command
         var idsPath = args.GetValue(_ids);
         var outPath = args.Required(_out);
         var options = _hnsw.Read(args);
+        new OutputGuard().Input("--vectors", vectorsPath).Input("--ids", idsPath).File("--out", outPath).Check();
 
         var vectors = Vectors.ReadFvecs(vectorsPath, out var count, out var dim);
+        Vectors.ThrowIfNotFinite(vectorsPath, vectors, dim);
+        // A torn pair (new vectors beside old ids) is refused here, by name (VectorManifest).
+        VectorManifest.Verify(vectorsPath, idsPath, count, dim);
         var ids = idsPath is null ? null : ItemIds.Read(idsPath, count);
         var clock = Stopwatch.StartNew();
         using var index = HnswIndex.Build(vectors, dim, ids, options, context.Progress, context.Cancellation);
@@ -65,7 +72,7 @@ internal sealed class HnswBuildOptions(int defaultThreads) : IOptionGroup
     private readonly Option<int> _efConstruction = CliOptions.Int("--ef-construction", 200, 1, 100_000);
     private readonly Option<int> _efSearch = CliOptions.Int("--ef-search", 64, 1, 100_000);
     private readonly Option<string> _quantize = CliOptions.Choice("--quantize", "none", "none", "int8");
-    private readonly Option<int> _threads = CliOptions.Int("--threads", defaultThreads, 0, 4096);
+    private readonly Option<int> _threads = CliOptions.Threads(defaultThreads);
     private readonly Option<int> _seed = CliOptions.Int("--seed", 1);
 
     /// <inheritdoc/>

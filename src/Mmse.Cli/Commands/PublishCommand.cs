@@ -58,6 +58,7 @@ internal sealed class PublishCommand : Command
         var catalogPath = args.Required(_catalog);
         var target = GarnetTarget.Parse(args.Required(_to), "--to", args.GetValue(_name) ?? GarnetTarget.DefaultPrefix);
         var vectorsPath = args.GetValue(_vectors);
+        new OutputGuard().Input("--model", modelPath).Input("--catalog", catalogPath).Input("--vectors", vectorsPath).Check();
         var options = new PublishOptions
         {
             Shards = args.GetValue(_shards),
@@ -72,7 +73,7 @@ internal sealed class PublishCommand : Command
         try
         {
             var catalog = CatalogReader.Read(catalogPath);
-            var vectors = Embed(encoder, catalog, vectorsPath);
+            var vectors = Embed(encoder, catalog, catalogPath, vectorsPath);
             var report = new GarnetPublisher(connection, target).Publish(catalog, vectors, encoder.Dim, encoder.Version, options,
                 context.Progress, context.Cancellation);
             context.Out.WriteLine(
@@ -87,7 +88,7 @@ internal sealed class PublishCommand : Command
         }
     }
 
-    private static float[] Embed(IQueryEncoder encoder, Catalog catalog, string? vectorsPath)
+    private static float[] Embed(IQueryEncoder encoder, Catalog catalog, string catalogPath, string? vectorsPath)
     {
         if (vectorsPath is not null)
         {
@@ -95,6 +96,8 @@ internal sealed class PublishCommand : Command
             var vectors = Vectors.ReadFvecs(vectorsPath, out var count, out var dim);
             if (count != catalog.Count || dim != encoder.Dim)
                 ThrowHelper.Artifact(vectorsPath, $"holds {count} vectors of dimension {dim}; the catalog has {catalog.Count} items and the model dimension {encoder.Dim}");
+            // embed's vectors, ids and catalog order belong together: a torn or foreign pair is refused by name.
+            VectorManifest.VerifyServed(vectorsPath, count, dim, catalog.Ids, catalogPath, (encoder as ModelQueryEncoder)?.Model.Version);
             return vectors;
         }
         switch (encoder)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Index;
+using Mmse.Internals;
 using Mmse.Model;
 using Mmse.Retrieval;
 
@@ -39,7 +40,7 @@ internal sealed class SearchCommand : Command
     private readonly Option<string?> _model = CliOptions.Text("--model");
     private readonly Option<string?> _catalog = CliOptions.Text("--catalog");
     private readonly Option<int> _k = CliOptions.Int("--k", 10, 1, 100_000, alias: "-k");
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
     private readonly Option<string?> _index = CliOptions.Text("--index");
     private readonly Option<int> _ef = CliOptions.Int("--ef", 0, 0, 100_000);
     private readonly Option<string> _walk = WalkOption.Create();
@@ -61,6 +62,10 @@ internal sealed class SearchCommand : Command
         if (words.Length == 0)
             throw new UsageException("give the query text");
         var query = string.Join(' ', words);
+        // The server refuses a blank query with a 400; the CLI refuses it the same way.
+        if (string.IsNullOrWhiteSpace(query))
+            throw new UsageException("the query is empty; give the query text");
+        new OutputGuard().Input("--model", modelPath).Input("--catalog", catalogPath).Input("--index", indexPath).Check();
         var model = MmseModel.Load(modelPath);
         var catalog = DataLoading.LoadCatalog(catalogPath, DataReadOptions.Default, new DataProblems(), context);
         int[] items;

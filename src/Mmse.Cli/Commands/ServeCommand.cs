@@ -66,6 +66,7 @@ internal sealed class ServeCommand : Command
 
     public override int Run(ParseResult args, CliContext context)
     {
+        new OutputGuard().Input("--model", args.GetValue(_model)).Input("--index", args.GetValue(_index)).Input("--catalog", args.GetValue(_catalog)).Check();
         var backend = args.GetValue(_backend);
         var source = backend is null
             ? new EngineSource(args.Required(_model), args.Required(_index), args.Required(_catalog), args.GetValue(_ef), args.GetWalk(_walk))

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mmse.Internals;
 using Mmse.Synthesis;
 
 namespace Mmse.Cli.Commands;
@@ -54,12 +55,13 @@ internal sealed class SynthCommand : Command
     private readonly Option<long> _seed = CliOptions.Long("--seed", 1, 0, long.MaxValue);
     private readonly Option<double> _ambiguousRate = CliOptions.Double("--ambiguous-rate", Defaults.AmbiguousQueryRate, 0, 1);
     private readonly Option<double> _departmentRate = CliOptions.Double("--department-rate", Defaults.DepartmentQueryRate, 0, 1);
-    private readonly Option<int> _threads = CliOptions.Int("--threads", 0, 0, 1024);
+    private readonly Option<int> _threads = CliOptions.Threads(0);
 
     public override int Run(ParseResult args, CliContext context)
     {
         var defaults = Defaults;
         var dir = args.Required(_out);
+        new OutputGuard().Folder("--out", dir).Check();
         var options = defaults with
         {
             Items = args.GetValue(_items),

@@ -59,6 +59,8 @@ internal sealed class TrainCommand : Command
         var configPath = args.GetValue(_config);
         var jsonPath = args.GetValue(_json);
         var skipBad = args.GetValue(_skipBad);
+        new OutputGuard().Input("--catalog", catalogPath).Input("--train", trainPath).Input("--valid", validPath)
+            .Input("--config", configPath).File("--out", outPath).File("--json", jsonPath).Check();
         var (model, train) = _settings.Read(args, configPath);
         model.Validate();
         train.Validate();

@@ -60,7 +60,14 @@ public static class SearchEndpoints
         }
         catch (JsonException e)
         {
-            return Problems.BadRequest($"malformed JSON: {e.Message}", "Malformed JSON");
+            // JsonException's message names .NET types (Mmse.Server.BatchQuery, IReadOnlyList`1...):
+            // say where the body went wrong instead.
+            var at = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+            var unknown = e.Message.IndexOf("JSON property '", StringComparison.Ordinal) is var p and >= 0
+                && e.Message.IndexOf('\'', p + 15) is var end and > 0 ? e.Message[(p + 15)..end] : null;
+            return Problems.BadRequest(unknown is not null
+                ? $"malformed JSON: unknown field '{unknown}' at {e.Path ?? "$"}{at}"
+                : $"malformed JSON, or a value of the wrong type, at {e.Path ?? "$"}{at}", "Malformed JSON");
         }
         var queries = body?.Queries;
         if (queries is null)

@@ -90,10 +90,20 @@ form.addEventListener("submit", (e) => {
   search();
 });
 
+// A k from the address bar that is not on the menu (k=5, k=abc) takes the nearest entry at or
+// above it (the largest for more than the menu holds, the first for no number): never an empty k.
+function nearestK(text) {
+  const wanted = Number.parseInt(text, 10);
+  const choices = Array.from(k.options, (o) => Number(o.value));
+  if (!Number.isFinite(wanted)) return String(choices[0]);
+  const above = choices.find((c) => c >= wanted);
+  return String(above ?? choices[choices.length - 1]);
+}
+
 const initial = new URLSearchParams(location.search);
 if (initial.get("q")) {
   q.value = initial.get("q");
-  if (initial.get("k")) k.value = initial.get("k");
+  if (initial.get("k")) k.value = nearestK(initial.get("k"));
   filter.value = initial.getAll("filter").join(", ");
   search();
 }

@@ -19,6 +19,7 @@ public static class Vectors
         return result;
     }
 
+    /// <summary>Reads all records of an .ivecs file into one row-major matrix [count, dim].</summary>
     public static int[] ReadIvecs(string path, out int count, out int dim)
     {
         var bytes = ReadChecked(path, out count, out dim);
@@ -27,9 +28,29 @@ public static class Vectors
         return result;
     }
 
+    /// <summary>
+    /// Refuses a matrix [count, dim] read from <paramref name="path"/> that holds a NaN or an
+    /// infinity, naming the row (0-based, as the ids file's line minus one) and the component.
+    /// </summary>
+    /// <exception cref="MmseArtifactException">A value is not finite.</exception>
+    public static void ThrowIfNotFinite(string path, ReadOnlySpan<float> rows, int dim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (!float.IsFinite(rows[i]))
+            {
+                ThrowHelper.Artifact(path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"vector {i / dim} (0-based row) has {rows[i]} at component {i % dim}; vectors must be finite numbers"));
+            }
+        }
+    }
+
+    /// <summary>Writes rows [values / dim, dim] as .fvecs (atomically).</summary>
     public static void WriteFvecs(string path, ReadOnlySpan<float> rows, int dim) =>
         Write(path, MemoryMarshal.AsBytes(rows), rows.Length, dim);
 
+    /// <summary>Writes rows [values / dim, dim] as .ivecs (atomically).</summary>
     public static void WriteIvecs(string path, ReadOnlySpan<int> rows, int dim) =>
         Write(path, MemoryMarshal.AsBytes(rows), rows.Length, dim);
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using Mmse.Internals;
 
@@ -200,7 +201,19 @@ public sealed unsafe partial class HnswIndex
     /// results but cannot crash the process.
     /// </summary>
     /// <exception cref="MmseArtifactException">Foreign, truncated or corrupt file.</exception>
-    public static HnswIndex Open(string path, bool verifyChecksum = true)
+    public static HnswIndex Open(string path, bool verifyChecksum = true) => OpenImage(path, verifyChecksum, privateCopy: false);
+
+    /// <summary>
+    /// Reads a saved index into memory of its own (the checks of <see cref="Open(string, bool)"/>, always with
+    /// the checksum): unlike a mapping, the loaded index cannot be changed or crashed by a later
+    /// write to the file (<c>cp other.idx items.idx</c> over it, a truncation, a delete). A
+    /// file that changes while it is being read is refused (lengths, header or checksum differ).
+    /// The server loads this way; it costs the file's size in memory and one read of it.
+    /// </summary>
+    /// <exception cref="MmseArtifactException">Foreign, truncated, corrupt, or changed while read.</exception>
+    public static HnswIndex Load(string path) => OpenImage(path, verifyChecksum: true, privateCopy: true);
+
+    private static HnswIndex OpenImage(string path, bool verifyChecksum, bool privateCopy)
     {
         ArgumentNullException.ThrowIfNull(path);
         ThrowHelper.IfFileMissing(path);
@@ -268,7 +281,7 @@ public sealed unsafe partial class HnswIndex
         if (expected.FileLength != length)
             ThrowHelper.Artifact(path, $"corrupt: the sections need {expected.FileLength} bytes, the file has {length}");
 
-        var mapped = new MappedFile(path);
+        FileImage mapped = privateCopy ? CopiedFile.Read(path, length, header) : new MappedFile(path);
         try
         {
             var b = mapped.Pointer;
@@ -337,8 +350,69 @@ public sealed unsafe partial class HnswIndex
             ThrowHelper.Artifact(path, $"corrupt tombstones ({deleted} marked, header says {_deletedCount})");
     }
 
+    /// <summary>The bytes of an index file at a fixed address: mapped, or copied into memory of our own.</summary>
+    private abstract class FileImage : IDisposable
+    {
+        public byte* Pointer { get; protected init; }
+
+        public abstract void Dispose();
+    }
+
+    /// <summary>A private copy of a whole file in native memory (64-byte aligned, as the sections are).</summary>
+    private sealed class CopiedFile : FileImage
+    {
+        private byte* _memory;
+
+        private CopiedFile(long length)
+        {
+            _memory = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, length), Alignment);
+            Pointer = _memory;
+        }
+
+        ~CopiedFile() => Free();
+
+        /// <summary>Reads <paramref name="length"/> bytes; refuses a file that is no longer the one whose header was checked.</summary>
+        public static CopiedFile Read(string path, long length, byte[] header)
+        {
+            var copy = new CopiedFile(length);
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+                long at = 0;
+                while (at < length)
+                {
+                    var n = stream.Read(new Span<byte>(copy._memory + at, (int)Math.Min(length - at, 1 << 30)));
+                    if (n == 0)
+                        ThrowHelper.Artifact(path, $"changed while being read: it ended at {at} of {length} bytes (truncated or replaced); load it again");
+                    at += n;
+                }
+                Span<byte> extra = stackalloc byte[1];
+                if (stream.Read(extra) != 0 || !new ReadOnlySpan<byte>(copy._memory, HeaderBytes).SequenceEqual(header))
+                    ThrowHelper.Artifact(path, "changed while being read (its header or length is not the one checked); load it again");
+                return copy;
+            }
+            catch
+            {
+                copy.Dispose();
+                throw;
+            }
+        }
+
+        public override void Dispose()
+        {
+            Free();
+            GC.SuppressFinalize(this);
+        }
+
+        private void Free()
+        {
+            NativeMemory.AlignedFree(_memory);
+            _memory = null;
+        }
+    }
+
     /// <summary>A read-only memory mapping of a whole file and its base pointer.</summary>
-    private sealed class MappedFile : IDisposable
+    private sealed class MappedFile : FileImage
     {
         private readonly MemoryMappedFile _file;
         private readonly MemoryMappedViewAccessor _view;
@@ -354,9 +428,7 @@ public sealed unsafe partial class HnswIndex
             Pointer = p + _view.PointerOffset;
         }
 
-        public byte* Pointer { get; }
-
-        public void Dispose()
+        public override void Dispose()
         {
             if (_acquired)
             {

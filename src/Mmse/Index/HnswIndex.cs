@@ -49,7 +49,7 @@ public sealed unsafe partial class HnswIndex : IPositionIds, IDisposable
     private long* _idOffsets;    // mapped mode [count + 1] into _idBytes
     private byte* _idBytes;
     private Dictionary<string, int>? _positionById;
-    private MappedFile? _mapped;
+    private FileImage? _mapped;  // a mapped file, or a private copy of one (Load)
     private int[]? _nodeLocks;
     private bool _disposed;
 
@@ -63,7 +63,7 @@ public sealed unsafe partial class HnswIndex : IPositionIds, IDisposable
 
     ~HnswIndex()
     {
-        // Native buffers only: a mapping's handles have finalizers of their own.
+        // Native buffers only: a mapping's handles and a private copy have finalizers of their own.
         if (_mapped is null)
             FreeStorage();
     }
@@ -81,8 +81,8 @@ public sealed unsafe partial class HnswIndex : IPositionIds, IDisposable
 
     public int Dim => _dim;
 
-    /// <summary>True while the index reads straight from a memory-mapped file.</summary>
-    public bool IsMemoryMapped => _mapped is not null;
+    /// <summary>True while the index reads straight from a memory-mapped file (not a private copy, not owned buffers).</summary>
+    public bool IsMemoryMapped => _mapped is MappedFile;
 
     /// <summary>Bytes of the index as saved (vectors, codes, graph, ids, tombstones, header).</summary>
     public long SizeBytes => Layout().FileLength;

@@ -33,6 +33,7 @@ public sealed class AtomicFile : IDisposable
                 ThrowHelper.Input($"{Path}: cannot create the folder '{dir}' ({e.Message})");
             }
         }
+        RemoveStaleTemporaries(Path);
         _temp = $"{Path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         Stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize);
     }
@@ -50,6 +51,65 @@ public sealed class AtomicFile : IDisposable
         Stream.Dispose();
         File.Move(_temp, Path, overwrite: true);
         _committed = true;
+    }
+
+    /// <summary>
+    /// Removes the temporary files that writers of <paramref name="path"/> left behind when they
+    /// were killed (<c>{path}.tmp-{pid}-{guid}</c> whose process is no longer running). A
+    /// temporary of a live process, ours included, is left alone; so is any name that does not
+    /// parse. Returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full);
+        if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
+            return 0;
+        var prefix = System.IO.Path.GetFileName(full) + ".tmp-";
+        var removed = 0;
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(dir, prefix + "*"))
+            {
+                var rest = System.IO.Path.GetFileName(temp).AsSpan(prefix.Length);
+                var dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                    || rest.Length - dash - 1 != 32 || pid == Environment.ProcessId || IsRunning(pid))
+                    continue;
+                try
+                {
+                    File.Delete(temp);
+                    removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another writer removed it first, or it is not ours to remove: leave it.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable folder: the write itself will say what is wrong.
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Without a successful <see cref="Commit"/>, removes the temporary file and leaves <see cref="Path"/> as it was.</summary>

@@ -45,10 +45,12 @@ public static class ThrowHelper
     /// <summary>
     /// Refuses an input file that is not there with the message every reader gives:
     /// "<c>{path}: {what} not found</c>" (<paramref name="what"/> is "file" unless the kind of
-    /// file helps the user, such as "segments file").
+    /// file helps the user, such as "segments file"); a folder in its place is "is a folder".
     /// </summary>
     public static void IfFileMissing(string path, string what = "file")
     {
+        if (Directory.Exists(path))
+            Input($"{path}: is a folder, not a {what}");
         if (!File.Exists(path))
             Input($"{path}: {what} not found");
     }

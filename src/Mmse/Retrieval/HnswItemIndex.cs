@@ -7,7 +7,7 @@ using Mmse.Index;
 namespace Mmse.Retrieval;
 
 /// <summary>
-/// An HNSW index file (<c>mmse index</c>, memory-mapped by <see cref="HnswIndex.Open"/>) as the
+/// An HNSW index file (<c>mmse index</c>, read into memory by <see cref="HnswIndex.Load"/>) as the
 /// server's item index. Index positions are not catalog indices: they are mapped once at load,
 /// by id; positions whose id the catalog lacks (and deleted ones) are never returned. A serving
 /// filter becomes the index's allowed-position bitset, built once per distinct filter
@@ -46,10 +46,14 @@ public sealed class HnswItemIndex : IItemIndex, IDisposable
         _positions = CatalogPositions.Map(index, catalog, name, maxMissingFraction);
     }
 
-    /// <summary>Opens <paramref name="path"/> memory-mapped (checksum verified) for <paramref name="catalog"/>.</summary>
+    /// <summary>
+    /// Loads <paramref name="path"/> (checksum verified) for <paramref name="catalog"/> into memory
+    /// of its own (<see cref="HnswIndex.Load"/>), so a server keeps answering when the file is
+    /// overwritten, truncated or deleted while it serves.
+    /// </summary>
     public static HnswItemIndex Open(string path, Catalog catalog, int ef = 0, MultiHeadWalk walk = MultiHeadWalk.Fused)
     {
-        var index = HnswIndex.Open(path);
+        var index = HnswIndex.Load(path);
         try
         {
             return new HnswItemIndex(index, catalog, ef, path, walk: walk);

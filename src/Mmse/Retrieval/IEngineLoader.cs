@@ -92,6 +92,7 @@ public sealed class BuiltInEngineLoader(EngineSource source, SearchLimits? limit
             var vectors = Vectors.ReadFvecs(Source.Index, out var count, out var dim);
             if (count != catalog.Count)
                 ThrowHelper.Artifact(Source.Index, $"holds {count} vectors but the catalog {Source.Catalog} has {catalog.Count} items; one row per item, in catalog order");
+            VectorManifest.VerifyServed(Source.Index, count, dim, catalog.Ids, Source.Catalog, (encoder as ModelQueryEncoder)?.Version);
             return new ExactItemIndex(vectors, dim);
         }
         return HnswItemIndex.Open(Source.Index, catalog, Source.Ef, Source.Walk);

@@ -183,4 +183,33 @@ public class AtomicFileTests
         Assert.Equal("second", File.ReadAllText(path));
         Assert.Empty(Others(dir, "out.txt"));
     }
+
+    [Fact]
+    public void Temporaries_of_dead_writers_are_removed_on_the_next_write_and_live_ones_kept()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("out.idx");
+        // A process that has exited: its pid is not running (unless reused at once, which the
+        // liveness check then treats as alive and keeps: never a wrong removal).
+        int deadPid;
+        using (var p = System.Diagnostics.Process.Start("true")!)
+        {
+            p.WaitForExit();
+            deadPid = p.Id;
+        }
+        var stale = dir.Write($"out.idx.tmp-{deadPid}-{Guid.NewGuid():N}", "torn");
+        var live = dir.Write($"out.idx.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}", "ours, being written");
+        var foreign = dir.Write("out.idx.tmp-notes", "not a temporary of ours");
+        var otherTarget = dir.Write($"other.idx.tmp-{deadPid}-{Guid.NewGuid():N}", "another target's");
+        using (var file = new AtomicFile(path))
+        {
+            Write(file, "new");
+            file.Commit();
+        }
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(foreign));
+        Assert.True(File.Exists(otherTarget));
+        Assert.Equal("new", File.ReadAllText(path));
+    }
 }

@@ -20,24 +20,26 @@ internal sealed class DemoCommand : Command
 
     public override string Summary => "Generate a marketplace, train and compare every variant, build the index, show queries";
 
-    public override string Help => """
+    public override string Help => $"""
         Usage: mmse demo [--out DIR] [--quick] [--threads N] [--seed S] [--items N] [--requests N] [--epochs N]
 
         With no arguments: generates the default synthetic marketplace, runs the experiment
-        (MMSE, its baselines and ablations, BM25 and the hybrid) with exact search, builds the
-        HNSW index of the MMSE model and checks it against exact search, shows example queries
-        with the top results of MMSE and BM25 side by side, and prints the table. The report,
-        plots, model and index are written under DIR.
+        (MMSE, its baselines and ablations, BM25 with English analysis and plain, the pretrained
+        arctic-xs backbone alone, and the hybrid of MMSE and BM25 with its fusion tuned on the
+        validation requests) with exact search, builds the HNSW index of the MMSE model and checks
+        it against exact search, shows example queries with the top results of MMSE and BM25 side
+        by side, and prints the table. The report, plots, model and index are written under DIR;
+        the backbone's title vectors are cached in DIR/data, so a second run does not encode them.
 
         Options:
           --out DIR      where everything is written                 (default mmse-demo)
-          --quick        a smaller marketplace and only mmse, two-tower, bm25 and hybrid
-                         (under 3 minutes; the full demo takes under 15 on 2 cores)
+          --quick        a smaller marketplace and only mmse, two-tower, bm25, pretrained and
+                         hybrid (about 2 minutes; the full demo takes under 6 on 2 cores)
           --threads N    threads (0 = all cores)                       (default 0)
           --seed S       seed of the marketplace and the training      (default 7)
-          --items N      catalog size            (default 20000; 8000 with --quick)
-          --requests N   search requests         (default 60000; 20000 with --quick)
-          --epochs N     epochs per variant      (default 3; 2 with --quick)
+          --items N      catalog size            (default {DemoSettings.FullItems}; {DemoSettings.QuickItems} with --quick)
+          --requests N   search requests         (default {DemoSettings.FullRequests}; {DemoSettings.QuickRequests} with --quick)
+          --epochs N     epochs per variant      (default {DemoSettings.FullEpochs}; {DemoSettings.QuickEpochs} with --quick)
 
         Examples:
           mmse demo
@@ -82,7 +84,11 @@ internal sealed class DemoCommand : Command
 
         // The generator's segment per test request (broad, brand-only, plain...): the report shows where the variants differ.
         var segments = QuerySegments.Read(Path.Combine(dataDir, "intents.jsonl"), test.Count);
-        var experiment = DemoSettings.Experiment(quick, seed, threads) with { Segments = segments };
+        var experiment = DemoSettings.Experiment(quick, seed, threads) with
+        {
+            Segments = segments,
+            BackboneCache = Path.Combine(dataDir, "arctic-xs-titles.bvc"),
+        };
         if (epochs is { } e)
             experiment = experiment with { Train = experiment.Train with { Epochs = e } };
         o.WriteLine($"2/5  training and evaluating {experiment.Variants.Count} variants ({string.Join(", ", experiment.Variants)}) on {train.Count:N0} requests, testing on {test.Count:N0}");
@@ -188,13 +194,23 @@ internal sealed class DemoCommand : Command
     }
 }
 
-/// <summary>Sizes of the demo, chosen so the full run takes under 15 minutes on 2 cores and --quick under 3.</summary>
+/// <summary>
+/// Sizes of the demo, chosen so the full run (with the backbone encoding every title once) takes
+/// under 6 minutes on 2 cores and --quick about 2 (docs/experiments.md, "The demo").
+/// </summary>
 internal static class DemoSettings
 {
+    public const int FullItems = 12_000;
+    public const int FullRequests = 30_000;
+    public const int FullEpochs = 3;
+    public const int QuickItems = 5_000;
+    public const int QuickRequests = 15_000;
+    public const int QuickEpochs = 2;
+
     public static SynthOptions Synth(bool quick, ulong seed, int threads) => new()
     {
-        Items = quick ? 8_000 : 20_000,
-        Requests = quick ? 20_000 : 60_000,
+        Items = quick ? QuickItems : FullItems,
+        Requests = quick ? QuickRequests : FullRequests,
         Seed = seed,
         Threads = threads,
         MaxTestRequests = quick ? 1_000 : 3_000,
@@ -202,8 +218,8 @@ internal static class DemoSettings
 
     public static ExperimentOptions Experiment(bool quick, ulong seed, int threads) => new()
     {
-        Variants = quick ? ["mmse", "two-tower", "bm25", "hybrid"] : [.. ExperimentVariants.All.Select(v => v.Name)],
-        Train = Training.TrainOptions.Default with { Epochs = quick ? 2 : 3, Seed = seed, Threads = threads },
+        Variants = quick ? ["mmse", "two-tower", "bm25", "pretrained", "hybrid"] : [.. ExperimentVariants.All.Select(v => v.Name)],
+        Train = Training.TrainOptions.Default with { Epochs = quick ? QuickEpochs : FullEpochs, Seed = seed, Threads = threads },
         Threads = threads,
         RandomizationRounds = quick ? 2_000 : 10_000,
     };

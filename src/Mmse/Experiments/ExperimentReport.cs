@@ -48,6 +48,37 @@ public sealed class VariantResult
 
     /// <summary>The same measures over each query segment's requests, when the experiment had segments; null otherwise.</summary>
     public IReadOnlyDictionary<string, ModelDiagnostics>? SegmentDiagnostics { get; init; }
+
+    /// <summary>
+    /// One entry per training seed for a trained variant and the hybrid (whose learned channel is
+    /// trained per seed); empty for rankers that run once (BM25, pretrained). With several seeds
+    /// <see cref="Metrics"/>, <see cref="PerRequest"/>, <see cref="RecallOrderCurve"/>, the truth values,
+    /// the training time and the diagnostics are means over the seeds; <see cref="Epochs"/> are the first seed's.
+    /// </summary>
+    public IReadOnlyList<SeedRun> Seeds { get; init; } = [];
+
+    /// <summary>Mean and spread of <paramref name="metric"/> over the seeds; null with fewer than two.</summary>
+    public Spread? SpreadOf(string metric) =>
+        Seeds.Count < 2 ? null : SeedStatistics.Summarize([.. Seeds.Select(s => s.Metrics[metric])]);
+}
+
+/// <summary>One training seed of a variant: its seeds, its macro metrics and, for the hybrid, the fusion chosen on validation.</summary>
+/// <param name="TrainSeed">The sampler and shuffling seed (<c>TrainOptions.Seed</c>).</param>
+/// <param name="InitSeed">The weight initialisation seed (<c>ModelOptions.InitSeed</c>).</param>
+/// <param name="Metrics">Macro averages keyed by <see cref="RetrievalMetrics.Names"/>.</param>
+public sealed record SeedRun(ulong TrainSeed, ulong InitSeed, IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>Metrics against the known truth, when given.</summary>
+    public IReadOnlyDictionary<string, double>? TruthMetrics { get; init; }
+
+    /// <summary>Training time of this seed; null for the hybrid.</summary>
+    public double? TrainSeconds { get; init; }
+
+    /// <summary>The hybrid's fusion tuning on the validation requests; null for other variants.</summary>
+    public FusionTuningResult? Fusion { get; init; }
+
+    /// <summary>The fusion used when no validation requests were there to tune on (null when tuned).</summary>
+    public FusionSetting? UntunedFusion { get; init; }
 }
 
 /// <summary>
@@ -67,6 +98,7 @@ public static class ExperimentReport
         Directory.CreateDirectory(directory);
         var baseline = variants.FirstOrDefault(v => v.Name == reference) ?? variants[0];
         var tests = Compare(variants, baseline, randomizationRounds);
+        var seedTests = SeedReport.Compare(variants, baseline);
         var segmentRows = segments is null ? null : SegmentReport.Compute(variants, baseline.Name, segments, randomizationRounds);
 
         WriteAtomically(Path.Combine(directory, "recall_at_k.svg"), RecallPlot(variants, baseline.Name));
@@ -76,8 +108,8 @@ public static class ExperimentReport
             WriteAtomically(Path.Combine(directory, "training_loss.svg"), EpochPlot(trained, baseline.Name, "Training loss per epoch", "training loss (L_ret + λ·L_rank)", e => e.Loss));
             WriteAtomically(Path.Combine(directory, "valid_recall.svg"), EpochPlot(trained, baseline.Name, "Validation recall_order@100 per epoch", "validation recall_order@100", e => e.ValidRecallOrder100));
         }
-        WriteAtomically(Path.Combine(directory, "results.json"), Json(variants, baseline.Name, tests, segmentRows));
-        WriteAtomically(Path.Combine(directory, "report.md"), Markdown(variants, baseline.Name, tests, title, notes, trained.Count > 0, randomizationRounds, segmentRows));
+        WriteAtomically(Path.Combine(directory, "results.json"), Json(variants, baseline.Name, tests, seedTests, segmentRows));
+        WriteAtomically(Path.Combine(directory, "report.md"), Markdown(variants, baseline.Name, tests, seedTests, title, notes, trained.Count > 0, randomizationRounds, segmentRows));
     }
 
     /// <summary>Paired tests of every variant against the reference, per metric.</summary>
@@ -105,8 +137,8 @@ public static class ExperimentReport
     }
 
     private static string Markdown(IReadOnlyList<VariantResult> variants, string reference,
-        Dictionary<string, Dictionary<string, PairedComparison>> tests, string title, IReadOnlyList<string> notes, bool hasEpochPlots, int rounds,
-        IReadOnlyList<SegmentResult>? segmentRows)
+        Dictionary<string, Dictionary<string, PairedComparison>> tests, Dictionary<string, Dictionary<string, SeedComparison>> seedTests,
+        string title, IReadOnlyList<string> notes, bool hasEpochPlots, int rounds, IReadOnlyList<SegmentResult>? segmentRows)
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# {title}").AppendLine();
@@ -114,6 +146,9 @@ public static class ExperimentReport
             md.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Each cell: the metric, then in brackets the difference to `{reference}` and the two-sided p-value of a paired randomisation test ({rounds:N0} rounds) over the same test requests; **bold** marks the best value in a column, † a difference significant at p < 0.05.").AppendLine();
+        var seeds = SeedReport.SeedCount(variants);
+        if (seeds > 1)
+            md.AppendLine(CultureInfo.InvariantCulture, $"Trained variants and the hybrid: the mean over {seeds} training seeds ± the sample standard deviation, the test over per-request values averaged over the seeds, and training time per seed (see \"Over training seeds\").").AppendLine();
 
         var header = new List<string> { "variant" };
         header.AddRange(TableMetrics);
@@ -129,6 +164,7 @@ public static class ExperimentReport
                 var value = v.Metrics.GetValueOrDefault(metric);
                 var text = ReportFormat.Metric(value);
                 if (Math.Abs(value - best[metric]) < 1e-12) text = $"**{text}**";
+                text += SeedReport.SpreadSuffix(v, metric);
                 if (tests.TryGetValue(v.Name, out var perMetric) && perMetric.TryGetValue(metric, out var t))
                     text += ReportFormat.Comparison(t);
                 cells.Add(text);
@@ -148,6 +184,9 @@ public static class ExperimentReport
                 ReportFormat.Row(md, [v.Name, .. TableMetrics.Select(m => ReportFormat.Metric(v.TruthMetrics![m]))]);
             md.AppendLine();
         }
+
+        SeedReport.Markdown(md, variants, reference, seedTests);
+        SeedReport.HybridMarkdown(md, variants);
 
         if (segmentRows is not null)
             md.Append(SegmentReport.Markdown(segmentRows, reference, rounds));
@@ -177,11 +216,13 @@ public static class ExperimentReport
     }
 
     private static string Json(IReadOnlyList<VariantResult> variants, string reference,
-        Dictionary<string, Dictionary<string, PairedComparison>> tests, IReadOnlyList<SegmentResult>? segmentRows)
+        Dictionary<string, Dictionary<string, PairedComparison>> tests, Dictionary<string, Dictionary<string, SeedComparison>> seedTests,
+        IReadOnlyList<SegmentResult>? segmentRows)
     {
         var document = new Dictionary<string, object?>
         {
             ["reference"] = reference,
+            ["seeds"] = Math.Max(1, SeedReport.SeedCount(variants)),
             ["variants"] = variants.ToDictionary(v => v.Name, v => (object?)new Dictionary<string, object?>
             {
                 ["metrics"] = TableMetrics.ToDictionary(m => m, m => Round(v.Metrics.GetValueOrDefault(m))),
@@ -191,6 +232,9 @@ public static class ExperimentReport
                 ["requests"] = v.PerRequest.Length,
                 ["diagnostics"] = v.Diagnostics is { } diag ? ReportFormat.DiagnosticsJson(diag) : null,
                 ["p_values_vs_reference"] = tests.TryGetValue(v.Name, out var t) ? t.ToDictionary(p => p.Key, p => Round(p.Value.PValue)) : null,
+                ["spread"] = SeedReport.SpreadJson(v),
+                ["seed_comparison_vs_reference"] = SeedReport.ComparisonJson(seedTests, v.Name),
+                ["seed_runs"] = SeedReport.SeedsJson(v),
                 ["epochs"] = v.Epochs.Select(e => new Dictionary<string, double>
                 {
                     ["epoch"] = e.Epoch,

@@ -11,13 +11,15 @@ public class DemoCommandTests
         Assert.True(result.ExitCode == 0, result.Error);
         foreach (var stage in new[] { "1/5", "2/5", "3/5", "4/5", "5/5" })
             Assert.Contains(stage, result.Out);
-        foreach (var variant in new[] { "mmse", "two-tower", "bm25", "hybrid" })
+        foreach (var variant in new[] { "mmse", "two-tower", "bm25", "pretrained", "hybrid" })
             Assert.Contains($"  {variant} ", result.Out);
         Assert.Contains("query: \"", result.Out);
         Assert.True(File.Exists(Path.Combine(dir.Path, "report", "report.md")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "report", "recall_at_k.svg")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "mmse.model")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "items.idx")));
+        Assert.Contains("hybrid fusion chosen on validation:", result.Out);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "data", "arctic-xs-titles.bvc")));
     }
 
     [Fact]

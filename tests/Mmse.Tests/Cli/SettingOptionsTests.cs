@@ -11,7 +11,7 @@ public class SettingOptionsTests
 
     [Theory]
     [InlineData("train", new[] { "--catalog", "--train", "--valid", "--out", "--config", "--json", "--skip-bad" })]
-    [InlineData("experiment", new[] { "--catalog", "--train", "--test", "--out", "--valid", "--truth", "--segments", "--variants", "--rounds", "--skip-bad", "--config" })]
+    [InlineData("experiment", new[] { "--catalog", "--train", "--test", "--out", "--valid", "--truth", "--segments", "--variants", "--rounds", "--skip-bad", "--config", "--seeds", "--backbone", "--backbone-cache" })]
     public void Every_setting_is_an_option_and_every_other_option_is_the_commands_own(string name, string[] own)
     {
         var command = Mmse.Cli.Program.Commands.Single(c => c.Name == name);
@@ -19,7 +19,8 @@ public class SettingOptionsTests
         Assert.Equal(options.Count, options.Distinct(StringComparer.Ordinal).Count());
         foreach (var flag in SettingFlags)
             Assert.Contains(flag, options);
-        Assert.Equal(own.Order(StringComparer.Ordinal), options.Except(SettingFlags, StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        // experiment's --backbone (the pretrained row) is its own until the settings have one; then it reads that one.
+        Assert.Equal(own.Except(SettingFlags, StringComparer.Ordinal).Order(StringComparer.Ordinal), options.Except(SettingFlags, StringComparer.Ordinal).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -51,21 +51,3 @@ public class RecallCurveTests
         Assert.Equal([0.5, 1.0], curve.Values());
     }
 }
-
-public class RankFusionTests
-{
-    [Fact]
-    public void Reciprocal_rank_fusion_matches_hand_computed_order()
-    {
-        // k = 60: item 2 is 2nd and 1st -> 1/62 + 1/61; item 1 is 1st and absent -> 1/61; item 3 is 3rd and 2nd -> 1/63 + 1/62.
-        var fused = RankFusion.Reciprocal([[1, 2, 3], [2, 3, 4]], depth: 10);
-        Assert.Equal([2, 3, 1, 4], fused);
-    }
-
-    [Fact]
-    public void Depth_bounds_the_result_and_ties_keep_first_appearance()
-    {
-        var fused = RankFusion.Reciprocal([[7, 8], [9, 10]], depth: 3);
-        Assert.Equal([7, 9, 8], fused);
-    }
-}

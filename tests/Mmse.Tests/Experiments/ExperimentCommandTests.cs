@@ -104,6 +104,81 @@ public class ExperimentCommandTests
     }
 
     [Fact]
+    public void Seeds_pretrained_and_the_tuned_hybrid_reach_the_table_the_report_and_the_json()
+    {
+        using var dir = new TempDir();
+        var data = dir.File("m");
+        SyntheticMarketplace.Generate(new SynthOptions { Items = 700, Requests = 1400, Days = 8, Seed = 6, Threads = 2, MaxTestRequests = 100 }, data);
+        var outDir = dir.File("report");
+        string[] args = ["experiment", "--catalog", Path.Combine(data, "catalog.jsonl"), "--train", Path.Combine(data, "train.jsonl"),
+            "--valid", Path.Combine(data, "valid.jsonl"), "--test", Path.Combine(data, "test.jsonl"), "--out", outDir,
+            "--epochs", "1", "--buckets", "4096", "--random-negatives", "32", "--rounds", "200", "--threads", "2",
+            "--variants", "mmse,two-tower,bm25,bm25-plain,pretrained,hybrid", "--seeds", "3", "--backbone", "minilm"];
+        var result = CliRunner.Run(args);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("hybrid fusion chosen on validation:", result.Out, StringComparison.Ordinal);
+        Assert.Contains(" ± ", result.Out, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        Assert.Equal(3, json.RootElement.GetProperty("seeds").GetInt32());
+        var variants = json.RootElement.GetProperty("variants");
+        var twoTower = variants.GetProperty("two-tower");
+        Assert.Equal(3, twoTower.GetProperty("seed_runs").GetArrayLength());
+        var spread = twoTower.GetProperty("spread").GetProperty("recall_order@100");
+        Assert.InRange(spread.GetProperty("mean").GetDouble(), spread.GetProperty("min").GetDouble(), spread.GetProperty("max").GetDouble());
+        Assert.Equal(twoTower.GetProperty("metrics").GetProperty("recall_order@100").GetDouble(), spread.GetProperty("mean").GetDouble(), 5);
+        Assert.InRange(twoTower.GetProperty("seed_comparison_vs_reference").GetProperty("ndcg@10").GetProperty("p_value").GetDouble(), 0.0, 1.0);
+        foreach (var once in new[] { "bm25", "bm25-plain", "pretrained" })
+        {
+            Assert.Equal(JsonValueKind.Null, variants.GetProperty(once).GetProperty("spread").ValueKind);
+            Assert.Equal(JsonValueKind.Null, variants.GetProperty(once).GetProperty("seed_runs").ValueKind);
+        }
+        // The backbone alone ranks far above chance (100 of 700 items) with no training.
+        Assert.True(variants.GetProperty("pretrained").GetProperty("metrics").GetProperty("recall_order@100").GetDouble() > 0.3);
+        var fusion = variants.GetProperty("hybrid").GetProperty("seed_runs")[0].GetProperty("fusion");
+        Assert.True(fusion.GetProperty("tuned").GetBoolean());
+        Assert.Equal("recall_order@100", fusion.GetProperty("metric").GetString());
+        Assert.Contains(fusion.GetProperty("chosen").GetString()!, fusion.GetProperty("trials").EnumerateObject().Select(p => p.Name));
+
+        var report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("## Over training seeds", report, StringComparison.Ordinal);
+        Assert.Contains("paired t-test over the 3 seeds", report, StringComparison.Ordinal);
+        Assert.Contains("## Hybrid fusion", report, StringComparison.Ordinal);
+        Assert.Contains("| pretrained |", report, StringComparison.Ordinal);
+        // Titles went into the default cache beside the report; a second run encodes none and ranks the same.
+        var cache = Path.Combine(outDir, "minilm-titles.bvc");
+        var titles = Mmse.Data.CatalogReader.Read(Path.Combine(data, "catalog.jsonl")).Titles.Distinct(StringComparer.Ordinal).Count();
+        Assert.True(new FileInfo(cache).Length > titles * (8 + 384 * 4), $"{new FileInfo(cache).Length} bytes for {titles} titles");
+        var again = CliRunner.Run([.. args[..^6], "--variants", "pretrained", "--backbone", "minilm", "--out", dir.File("again"), "--backbone-cache", cache]);
+        Assert.True(again.ExitCode == 0, again.Error);
+        using var json2 = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("again"), "results.json")));
+        Assert.Equal(variants.GetProperty("pretrained").GetProperty("metrics").GetRawText(),
+            json2.RootElement.GetProperty("variants").GetProperty("pretrained").GetProperty("metrics").GetRawText());
+    }
+
+    [Fact]
+    public void A_backbone_that_cannot_load_or_a_corrupt_cache_is_exit_2_before_any_training()
+    {
+        using var dir = new TempDir();
+        var data = dir.File("m");
+        SyntheticMarketplace.Generate(new SynthOptions { Items = 200, Requests = 300, Days = 4, Seed = 2, Threads = 2, MaxTestRequests = 30 }, data);
+        string[] common = ["experiment", "--catalog", Path.Combine(data, "catalog.jsonl"), "--train", Path.Combine(data, "train.jsonl"),
+            "--test", Path.Combine(data, "test.jsonl"), "--variants", "mmse,pretrained", "--epochs", "50"];
+        var unknown = CliRunner.Run([.. common, "--out", dir.File("a"), "--backbone", "bert-huge"]);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("unknown backbone 'bert-huge'", unknown.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("a")));
+
+        var corrupt = dir.Write("bad.bvc", "this is not a vector cache");
+        var refused = CliRunner.Run([.. common, "--out", dir.File("b"), "--backbone-cache", corrupt]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains(corrupt, refused.Error, StringComparison.Ordinal);
+        Assert.Contains("not an Mmse vector cache", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("b")));
+    }
+
+    [Fact]
     public void Unknown_variant_is_a_usage_error()
     {
         var result = CliRunner.Run("experiment", "--catalog", "c", "--train", "t", "--test", "s", "--out", "o", "--variants", "mmse,bogus");

@@ -87,7 +87,7 @@ internal sealed class DemoCommand : Command
         var experiment = DemoSettings.Experiment(quick, seed, threads) with
         {
             Segments = segments,
-            BackboneCache = Path.Combine(dataDir, "arctic-xs-titles.bvc"),
+            BackboneCache = dataDir,
         };
         if (epochs is { } e)
             experiment = experiment with { Train = experiment.Train with { Epochs = e } };

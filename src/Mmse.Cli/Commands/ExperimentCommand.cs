@@ -15,7 +15,7 @@ internal sealed class ExperimentCommand : Command
     public override string Help => $"""
         Usage: mmse experiment --catalog FILE --train FILE --test FILE --out DIR [--valid FILE] [--truth FILE]
                                [--variants LIST] [--config FILE.json] [--rounds N] [--segments FILE]
-                               [--seeds N] [--backbone NAME] [--backbone-cache FILE] [any training setting]
+                               [--seeds N] [--backbone NAME] [--backbone-cache DIR] [any training setting]
 
         Trains every listed variant on the same training requests with the same settings, evaluates
         each on the same test requests with exact search over the whole catalog (DESIGN §8), and
@@ -30,8 +30,8 @@ internal sealed class ExperimentCommand : Command
 
         Rows besides the trained variants: bm25 (English analysis: Lucene's stop words and stemming;
         CJK text keeps plain bigrams), bm25-plain (lower-cased words), pretrained (the frozen
-        backbone alone: exact cosine of query and title vectors, no training; titles are encoded
-        once into --backbone-cache) and hybrid (mmse fused with bm25; the fusion, an RRF constant or
+        backbone alone: exact cosine of query and item vectors, no training; items are encoded
+        once into the cache folder the models with a backbone share) and hybrid (mmse fused with bm25; the fusion, an RRF constant or
         a score weight, is the one with the best recall_order@100 on the validation requests).
         With --seeds N every trained variant (and the hybrid) runs N training seeds: the table
         shows mean ± standard deviation, and a section compares each variant with mmse over the
@@ -49,7 +49,9 @@ internal sealed class ExperimentCommand : Command
           --rounds N       rounds of the randomisation test                           (default 10000)
           --seeds N        training seeds per trained variant (seed+i, init-seed+i)   (default 1)
           --backbone NAME  backbone of the pretrained row: arctic-xs | minilm         (default arctic-xs)
-          --backbone-cache FILE  title-vector cache of the pretrained row  (default DIR/NAME-titles.bvc)
+          --backbone-cache DIR  folder of the backbone item-vector cache (NAME-items.bvc), shared by
+                                the pretrained row and the models  (default $MMSE_BACKBONE_CACHE,
+                                else ~/.cache/mmse)
           --config FILE    JSON training settings (as for mmse train)
           --skip-bad       skip bad records (counted and reported)
           Every setting of 'mmse train --help' (e.g. --epochs 3 --threads 2 --seed 7) applies to every variant.
@@ -124,7 +126,7 @@ internal sealed class ExperimentCommand : Command
             Segments = segments,
             Seeds = seeds,
             Backbone = backbone,
-            BackboneCache = args.GetValue(_backboneCache) ?? Path.Combine(outDir, backbone + "-titles.bvc"),
+            BackboneCache = args.GetValue(_backboneCache),
         };
         if (variants is not null)
             options = options with { Variants = variants };

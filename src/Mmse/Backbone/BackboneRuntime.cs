@@ -105,14 +105,7 @@ public sealed class BackboneRuntime
         var vectors = new float[(long)texts.Length * Dimension];
         lock (_cacheLock)
         {
-            try
-            {
-                Directory.CreateDirectory(CacheDirectory);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                ThrowHelper.Input($"backbone cache folder '{CacheDirectory}' cannot be created: {e.Message} (set MMSE_BACKBONE_CACHE or --backbone-cache)");
-            }
+            CreateCacheDirectory();
             using var cache = ItemVectorCache.Open(ItemCachePath, Encoder.Model);
             var missing = texts.Distinct(StringComparer.Ordinal).Count(t => !cache.TryGet(t, new float[Dimension]));
             var reporter = progress ?? ProgressReporter.Silent;
@@ -122,6 +115,31 @@ public sealed class BackboneRuntime
             cache.GetOrEncode(Encoder, texts, vectors, 1024, new SyncProgress<int>(n => reporter.Report(n, missing, $"{n:N0}/{missing:N0} texts")));
         }
         return vectors;
+    }
+
+    /// <summary>
+    /// Opens and reads the item cache (creating the folder and an empty cache when missing), so a
+    /// corrupt cache or an unwritable folder fails now (exit 2) rather than after hours of work.
+    /// </summary>
+    public void CheckCache()
+    {
+        lock (_cacheLock)
+        {
+            CreateCacheDirectory();
+            using var cache = ItemVectorCache.Open(ItemCachePath, Encoder.Model);
+        }
+    }
+
+    private void CreateCacheDirectory()
+    {
+        try
+        {
+            Directory.CreateDirectory(CacheDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowHelper.Input($"backbone cache folder '{CacheDirectory}' cannot be created: {e.Message} (set MMSE_BACKBONE_CACHE or --backbone-cache)");
+        }
     }
 
     /// <summary>Backbone vectors [queries, D] of many queries, through the in-memory query cache.</summary>

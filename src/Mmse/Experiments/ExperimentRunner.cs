@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mmse.Backbone;
 using Mmse.Data;
 using Mmse.Evaluation;
 using Mmse.Internals;
@@ -72,7 +73,8 @@ public static class ExperimentRunner
                 var seedLabel = options.Seeds > 1 ? $" seed {s + 1}/{options.Seeds}" : "";
                 progress.Line($"[{variant.Name}{seedLabel}] training: {variant.Description}");
                 progress.Start($"train {variant.Name}{seedLabel}");
-                var trained = Trainer.Train(catalog, train, valid, model, trainOptions, progress, cancellation);
+                var runtime = model.Backbone is { } name ? BackboneRuntime.Shared(name, options.BackboneCache) : null;
+                var trained = Trainer.Train(catalog, train, valid, model, trainOptions, progress, cancellation, runtime);
                 progress.Start($"eval {variant.Name}{seedLabel}");
                 var clock = Stopwatch.StartNew();
                 var itemVectors = trained.Model.EncodeItems(catalog, options.Threads);
@@ -129,7 +131,7 @@ public static class ExperimentRunner
         if (pretrained is not null)
         {
             cancellation.ThrowIfCancellationRequested();
-            progress.Line($"[{ExperimentVariants.Pretrained}] encoding {catalog.Count:N0} titles with {pretrained.Backbone}{(options.BackboneCache is null ? "" : $" (cache {options.BackboneCache})")}");
+            progress.Line($"[{ExperimentVariants.Pretrained}] encoding {catalog.Count:N0} titles with {pretrained.Backbone}{$" (cache {pretrained.Runtime.ItemCachePath})"}");
             progress.Start($"{ExperimentVariants.Pretrained}: encode titles");
             var items = pretrained.EncodeCatalog(catalog, progress);
             progress.Start($"{ExperimentVariants.Pretrained}: search");

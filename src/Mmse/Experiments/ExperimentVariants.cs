@@ -97,8 +97,9 @@ public sealed record ExperimentOptions
     public string Backbone { get; init; } = "arctic-xs";
 
     /// <summary>
-    /// The item-vector cache file of the <c>pretrained</c> row (created when missing, titles already
-    /// in it are not encoded again); null encodes the catalog in memory. Default null.
+    /// The folder of the backbone item-vector cache shared by the <c>pretrained</c> row and every model
+    /// with a backbone (<see cref="Mmse.Backbone.BackboneRuntime"/>); null is
+    /// <see cref="Mmse.Backbone.BackboneRuntime.DefaultCacheDirectory"/>. Default null.
     /// </summary>
     public string? BackboneCache { get; init; }
 

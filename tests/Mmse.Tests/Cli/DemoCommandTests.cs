@@ -19,7 +19,7 @@ public class DemoCommandTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "mmse.model")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "items.idx")));
         Assert.Contains("hybrid fusion chosen on validation:", result.Out);
-        Assert.True(File.Exists(Path.Combine(dir.Path, "data", "arctic-xs-titles.bvc")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "data", "arctic-xs-items.bvc")));
     }
 
     [Fact]

@@ -145,11 +145,12 @@ public class ExperimentCommandTests
         Assert.Contains("paired t-test over the 3 seeds", report, StringComparison.Ordinal);
         Assert.Contains("## Hybrid fusion", report, StringComparison.Ordinal);
         Assert.Contains("| pretrained |", report, StringComparison.Ordinal);
-        // Titles went into the default cache beside the report; a second run encodes none and ranks the same.
-        var cache = Path.Combine(outDir, "minilm-titles.bvc");
+        // Items went into the run's backbone cache folder; a second run encodes none and ranks the same.
+        var cacheDir = Environment.GetEnvironmentVariable("MMSE_BACKBONE_CACHE")!;
+        var cache = Path.Combine(cacheDir, "minilm-items.bvc");
         var titles = Mmse.Data.CatalogReader.Read(Path.Combine(data, "catalog.jsonl")).Titles.Distinct(StringComparer.Ordinal).Count();
         Assert.True(new FileInfo(cache).Length > titles * (8 + 384 * 4), $"{new FileInfo(cache).Length} bytes for {titles} titles");
-        var again = CliRunner.Run([.. args[..^6], "--variants", "pretrained", "--backbone", "minilm", "--out", dir.File("again"), "--backbone-cache", cache]);
+        var again = CliRunner.Run([.. args[..^6], "--variants", "pretrained", "--backbone", "minilm", "--out", dir.File("again"), "--backbone-cache", cacheDir]);
         Assert.True(again.ExitCode == 0, again.Error);
         using var json2 = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("again"), "results.json")));
         Assert.Equal(variants.GetProperty("pretrained").GetProperty("metrics").GetRawText(),
@@ -169,8 +170,9 @@ public class ExperimentCommandTests
         Assert.Contains("unknown backbone 'bert-huge'", unknown.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.File("a")));
 
-        var corrupt = dir.Write("bad.bvc", "this is not a vector cache");
-        var refused = CliRunner.Run([.. common, "--out", dir.File("b"), "--backbone-cache", corrupt]);
+        Directory.CreateDirectory(dir.File("bad"));
+        var corrupt = dir.Write(Path.Combine("bad", "arctic-xs-items.bvc"), "this is not a vector cache");
+        var refused = CliRunner.Run([.. common, "--out", dir.File("b"), "--backbone-cache", dir.File("bad")]);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains(corrupt, refused.Error, StringComparison.Ordinal);
         Assert.Contains("not an Mmse vector cache", refused.Error, StringComparison.Ordinal);

@@ -135,7 +135,7 @@ public sealed class BackboneModelTests : IDisposable
     public void Training_on_top_of_the_backbone_improves_on_it()
     {
         var options = Options();
-        var train = new TrainOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.003f, Threads = 1, Patience = 0, CatalogStage = false, ValidShare = 0 };
+        var train = new TrainOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.002f, Threads = 1, Patience = 0, CatalogStage = false, ValidShare = 0 };
         var result = Trainer.Train(s_market.Catalog, s_market.Train, null, options, train, backbone: _runtime);
         Assert.Equal("arctic-xs", result.Model.Options.Backbone);
         var untrained = new MmseModel(options, backbone: _runtime);

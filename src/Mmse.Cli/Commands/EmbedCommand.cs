@@ -65,7 +65,8 @@ internal sealed class EmbedCommand : Command
         // renames leaves a pair that index and serve refuse (VectorManifest).
         var itemsPath = Path.Combine(outDir, "items.fvecs");
         var idsPath = Path.Combine(outDir, "items.ids");
-        VectorManifest.Begin(itemsPath);
+        VectorManifest.Begin(itemsPath, new VectorManifest(catalog.Count, model.Dim, VectorManifest.HashFvecs(vectors, model.Dim),
+            VectorManifest.HashIds(catalog.Ids), model.Version, Complete: true));
         Vectors.WriteFvecs(itemsPath, vectors, model.Dim);
         WriteLines(idsPath, catalog.Ids);
         VectorManifest.Commit(itemsPath, idsPath, catalog.Count, model.Dim, model.Version);

@@ -9,8 +9,9 @@ namespace Mmse.Data;
 /// The manifest that commits a vectors file and its ids file together (<c>mmse embed</c>'s
 /// <c>items.fvecs</c> + <c>items.ids</c>): <c>items.manifest.json</c> beside the vectors, with the
 /// row count, the dimension, a SHA-256 of each file and the model version. The writer marks the
-/// manifest "writing" before it replaces either file and "complete" after both are in place, so
-/// a run killed between the two renames leaves a state every reader refuses. Readers
+/// manifest "writing" (with the previous complete pair's hashes and the new pair's) before it
+/// replaces either file and "complete" after both are in place, so a run killed anywhere leaves
+/// either a whole pair (old or new) that readers accept or a torn one that every reader refuses. Readers
 /// (<c>index</c>, <c>serve</c>) check it with <see cref="Verify"/>: a torn or mixed pair (new
 /// vectors beside old ids) is refused by name, never used.
 /// <para>
@@ -21,6 +22,12 @@ namespace Mmse.Data;
 /// </summary>
 public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, string IdsSha256, string ModelVersion, bool Complete)
 {
+    /// <summary>While "writing": the pair that was complete before (null when none), still usable while both its files are in place.</summary>
+    public VectorManifest? Previous { get; init; }
+
+    /// <summary>While "writing": the pair being written (null when unknown), usable once both its files are in place.</summary>
+    public VectorManifest? Next { get; init; }
+
     private const string Format = "mmse-vectors-manifest/1";
 
     /// <summary>The manifest that belongs to <paramref name="vectorsPath"/>: <c>{stem}.manifest.json</c> in its folder.</summary>
@@ -35,8 +42,43 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
     /// Marks the pair as being rewritten (call before replacing either file); a reader that
     /// finds this state refuses the pair until <see cref="Commit"/> runs.
     /// </summary>
-    public static void Begin(string vectorsPath) =>
-        Write(PathFor(vectorsPath), new VectorManifest(0, 0, "", "", "", Complete: false));
+    public static void Begin(string vectorsPath) => Begin(vectorsPath, null);
+
+    /// <summary>
+    /// Marks the pair as being rewritten into <paramref name="next"/> (its hashes computed before
+    /// either file is written: <see cref="HashFvecs"/>, <see cref="HashIds"/>). Until
+    /// <see cref="Commit"/>, readers accept the files only when both are the previous complete pair
+    /// or both are <paramref name="next"/>: a run killed anywhere leaves either a usable whole pair or
+    /// a refused torn one, never a torn pair in use.
+    /// </summary>
+    public static void Begin(string vectorsPath, VectorManifest? next)
+    {
+        VectorManifest? previous = null;
+        try
+        {
+            previous = Read(vectorsPath) is { } old ? (old.Complete ? old : old.Previous) : null;
+        }
+        catch (MmseArtifactException)
+        {
+            // A corrupt manifest vouches for nothing: the rewrite starts without a previous pair.
+        }
+        Write(PathFor(vectorsPath), new VectorManifest(0, 0, "", "", "", Complete: false) { Previous = previous, Next = next });
+    }
+
+    /// <summary>SHA-256 (lower-case hex) of rows [values / dim, dim] as <see cref="Vectors.WriteFvecs"/> writes them.</summary>
+    public static string HashFvecs(ReadOnlySpan<float> rows, int dim)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> header = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, dim);
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows);
+        for (var r = 0; r < rows.Length / dim; r++)
+        {
+            hash.AppendData(header);
+            hash.AppendData(bytes.Slice(r * dim * 4, dim * 4));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>Records the pair as written (call after both files are in place): hashes both files.</summary>
     public static VectorManifest Commit(string vectorsPath, string idsPath, int count, int dim, string modelVersion)
@@ -63,16 +105,25 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
                 return ThrowHelper.Artifact<VectorManifest>(path, $"not a vectors manifest (expected \"format\": \"{Format}\")");
             var complete = root.GetProperty("state").GetString() == "complete";
             if (!complete)
-                return new VectorManifest(0, 0, "", "", "", Complete: false);
-            return new VectorManifest(root.GetProperty("count").GetInt32(), root.GetProperty("dim").GetInt32(),
-                root.GetProperty("vectors_sha256").GetString() ?? "", root.GetProperty("ids_sha256").GetString() ?? "",
-                root.GetProperty("model_version").GetString() ?? "", Complete: true);
+            {
+                return new VectorManifest(0, 0, "", "", "", Complete: false)
+                {
+                    Previous = root.TryGetProperty("previous", out var p) && p.ValueKind == JsonValueKind.Object ? Pair(p) : null,
+                    Next = root.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.Object ? Pair(n) : null,
+                };
+            }
+            return Pair(root);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             return ThrowHelper.Artifact<VectorManifest>(path, $"corrupt vectors manifest ({e.Message})");
         }
     }
+
+    private static VectorManifest Pair(JsonElement e) =>
+        new(e.GetProperty("count").GetInt32(), e.GetProperty("dim").GetInt32(),
+            e.GetProperty("vectors_sha256").GetString() ?? "", e.GetProperty("ids_sha256").GetString() ?? "",
+            e.GetProperty("model_version").GetString() ?? "", Complete: true);
 
     /// <summary>
     /// Checks a pair against its manifest: the vectors (<paramref name="count"/> rows of
@@ -88,6 +139,15 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
         var manifestPath = PathFor(vectorsPath);
         if (!manifest.Complete)
         {
+            // A rewrite that did not finish: the files are usable only as one whole pair, old or new.
+            var vectorsHash = HashFile(vectorsPath);
+            var idsHash = idsPath is null ? null : HashFile(idsPath);
+            foreach (var whole in (VectorManifest?[])[manifest.Previous, manifest.Next])
+            {
+                if (whole is not null && whole.Count == count && whole.Dim == dim && whole.VectorsSha256 == vectorsHash
+                    && (idsHash is null || whole.IdsSha256 == idsHash))
+                    return whole;
+            }
             ThrowHelper.Artifact(vectorsPath, $"the run that wrote it did not finish ({manifestPath} says 'writing'): " +
                 "the vectors and their ids may come from different runs; run mmse embed again");
         }
@@ -143,6 +203,15 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    private static void WritePair(Utf8JsonWriter json, VectorManifest pair)
+    {
+        json.WriteNumber("count", pair.Count);
+        json.WriteNumber("dim", pair.Dim);
+        json.WriteString("vectors_sha256", pair.VectorsSha256);
+        json.WriteString("ids_sha256", pair.IdsSha256);
+        json.WriteString("model_version", pair.ModelVersion);
+    }
+
     private static void Write(string path, VectorManifest manifest)
     {
         using var file = new AtomicFile(path);
@@ -153,11 +222,17 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
             json.WriteString("state", manifest.Complete ? "complete" : "writing");
             if (manifest.Complete)
             {
-                json.WriteNumber("count", manifest.Count);
-                json.WriteNumber("dim", manifest.Dim);
-                json.WriteString("vectors_sha256", manifest.VectorsSha256);
-                json.WriteString("ids_sha256", manifest.IdsSha256);
-                json.WriteString("model_version", manifest.ModelVersion);
+                WritePair(json, manifest);
+            }
+            else
+            {
+                foreach (var (name, pair) in (ReadOnlySpan<(string, VectorManifest?)>)[("previous", manifest.Previous), ("next", manifest.Next)])
+                {
+                    if (pair is null) continue;
+                    json.WriteStartObject(name);
+                    WritePair(json, pair);
+                    json.WriteEndObject();
+                }
             }
             json.WriteEndObject();
         }

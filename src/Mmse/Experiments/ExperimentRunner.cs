@@ -213,30 +213,8 @@ public static class ExperimentRunner
     /// seed) and gives the hybrid the requests to tune on; run 0 sees exactly what a plain
     /// <c>mmse train</c> with the base seed sees.
     /// </summary>
-    private static (SearchLog Train, SearchLog? Valid) FixValidation(SearchLog train, SearchLog? valid, TrainOptions options)
-    {
-        if (valid is null && options.ValidShare > 0 && train.Count >= 2)
-        {
-            var order = Enumerable.Range(0, train.Count).ToArray();
-            new Rng(options.Seed, 7).Shuffle<int>(order);
-            var held = Math.Clamp((int)Math.Round(train.Count * options.ValidShare), 1, train.Count - 1);
-            var heldSet = order[..held];
-            Array.Sort(heldSet);
-            var rest = order[held..];
-            Array.Sort(rest);
-            valid = train.Subset(heldSet);
-            train = train.Subset(rest);
-        }
-        if (valid is not null && valid.Count > options.MaxValidRequests)
-        {
-            var order = Enumerable.Range(0, valid.Count).ToArray();
-            new Rng(options.Seed, 8).Shuffle<int>(order);
-            var keep = order[..options.MaxValidRequests];
-            Array.Sort(keep);
-            valid = valid.Subset(keep);
-        }
-        return (train, valid);
-    }
+    private static (SearchLog Train, SearchLog? Valid) FixValidation(SearchLog train, SearchLog? valid, TrainOptions options) =>
+        Trainer.SplitValidation(train, valid, options);
 
     /// <summary>One row from the runs of every seed: means of the metrics, per-request values, curves, times and diagnostics.</summary>
     private static VariantResult Aggregate(ExperimentVariant variant, List<SeedEvaluation> runs)

@@ -63,27 +63,7 @@ public static class Trainer
             ThrowHelper.Input("the catalog is empty");
         var threads = Parallel2.Resolve(to.Threads);
 
-        // Hold-out split when no validation log is given.
-        if (validLog is null && to.ValidShare > 0 && trainLog.Count >= 2)
-        {
-            var order = Enumerable.Range(0, trainLog.Count).ToArray();
-            new Rng(to.Seed, 7).Shuffle<int>(order);
-            var held = Math.Clamp((int)Math.Round(trainLog.Count * to.ValidShare), 1, trainLog.Count - 1);
-            var heldSet = order[..held];
-            Array.Sort(heldSet);
-            var rest = order[held..];
-            Array.Sort(rest);
-            validLog = trainLog.Subset(heldSet);
-            trainLog = trainLog.Subset(rest);
-        }
-        if (validLog is not null && validLog.Count > to.MaxValidRequests)
-        {
-            var order = Enumerable.Range(0, validLog.Count).ToArray();
-            new Rng(to.Seed, 8).Shuffle<int>(order);
-            var keep = order[..to.MaxValidRequests];
-            Array.Sort(keep);
-            validLog = validLog.Subset(keep);
-        }
+        (trainLog, validLog) = SplitValidation(trainLog, validLog, to);
 
         var mined = MultiStageMiner.Mine(trainLog, new MiningOptions { MergeSameQuery = to.MergeSameQuery });
         var model = new MmseModel(mo, backbone: backbone);
@@ -241,6 +221,40 @@ public static class Trainer
         return new TrainResult(bestModel, history, state.BestEpoch, double.IsNegativeInfinity(state.BestRecall) ? double.NaN : state.BestRecall,
             state.RequestsSeen, state.TrainSeconds, state.RequestsSeen / Math.Max(1e-9, state.TrainSeconds), stoppedEarly,
             mined.Count, validLog?.Count ?? 0, pseudoCount);
+    }
+
+    /// <summary>
+    /// The requests training validates on: <paramref name="valid"/>, or without one a hold-out of
+    /// <see cref="TrainOptions.ValidShare"/> of the training log by the seed; either cut to
+    /// <see cref="TrainOptions.MaxValidRequests"/>. Returns the training log without the hold-out.
+    /// </summary>
+    public static (SearchLog Train, SearchLog? Valid) SplitValidation(SearchLog train, SearchLog? valid, TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        // Hold-out split when no validation log is given.
+        if (valid is null && options.ValidShare > 0 && train.Count >= 2)
+        {
+            var order = Enumerable.Range(0, train.Count).ToArray();
+            new Rng(options.Seed, 7).Shuffle<int>(order);
+            var held = Math.Clamp((int)Math.Round(train.Count * options.ValidShare), 1, train.Count - 1);
+            var heldSet = order[..held];
+            Array.Sort(heldSet);
+            var rest = order[held..];
+            Array.Sort(rest);
+            valid = train.Subset(heldSet);
+            train = train.Subset(rest);
+        }
+        if (valid is not null && valid.Count > options.MaxValidRequests)
+        {
+            var order = Enumerable.Range(0, valid.Count).ToArray();
+            new Rng(options.Seed, 8).Shuffle<int>(order);
+            var keep = order[..options.MaxValidRequests];
+            Array.Sort(keep);
+            valid = valid.Subset(keep);
+        }
+
+        return (train, valid);
     }
 
     /// <summary>Exact recall_order@100 (recall_click@100 when no request has an order) of a model on a log.</summary>

@@ -8,6 +8,8 @@
 #        PACED_CONNECTIONS (connections of the paced runs, default 10: at most 1,000 requests/s),
 #        QUERIES (a file of URL-encoded queries, one per line, e.g. from a test log with
 #        bench/server/log-queries.py; default: the generator's 1,000 queries),
+#        WRK_UNIQUE=1 (a running number appended to each query, so none repeats: with a model that
+#        has a text backbone every request pays the query encoding, the server's cache never hits),
 #        SERVER_CPUS / WRK_CPUS (taskset CPU lists, e.g. 1 and 0: the server and wrk on their own
 #        cores, as when the client is another machine; default: both share every core)
 # For each catalog it runs: (1) saturation: CONNECTIONS connections as fast as they go;

@@ -4,11 +4,13 @@
 -- WRK_DELAY_DIST=exp draws each wait from an exponential distribution with that mean instead, so
 -- the connections do not fall into step (a fixed wait makes them send in bursts of c requests
 -- every WRK_DELAY_MS + latency; random think times make the arrivals close to a Poisson stream).
+-- WRK_UNIQUE=1 appends a running number to every query, so no two requests share a query.
 local queries = {}
 local counter = 0
 local k = os.getenv("WRK_K") or "10"
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
 local exponential = os.getenv("WRK_DELAY_DIST") == "exp"
+local unique = os.getenv("WRK_UNIQUE") == "1"
 
 function init(args)
   local path = os.getenv("WRK_QUERIES") or "queries.txt"
@@ -18,11 +20,21 @@ function init(args)
   -- Each thread starts at a different place in the list and draws its own waits.
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
   counter = math.random(#queries)
+  if unique then
+    -- A fresh start for every run, so a run's numbers are not the previous run's (which the
+    -- server would still have cached).
+    counter = math.random(1000000)
+  end
 end
 
 function request()
   counter = counter + 1
   local q = queries[(counter % #queries) + 1]
+  if unique then
+    -- A number no other request carries: every query misses the server's query cache, so a
+    -- model with a text backbone encodes each one (the cold cost, not the repeated-query one).
+    q = q .. "+" .. counter
+  end
   return wrk.format("GET", "/search?q=" .. q .. "&k=" .. k)
 end
 

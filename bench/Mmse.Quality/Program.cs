@@ -13,7 +13,7 @@ Directory.CreateDirectory(work);
 switch (mode)
 {
     case "encode":
-        Encode.Run(data, work, Arg("backbone", "arctic-xs"), int.Parse(Arg("threads", "0")));
+        Encode.Run(data, work, Arg("backbone", "arctic-xs"), int.Parse(Arg("threads", "0")), Arg("int8", "false") == "true");
         break;
     case "check":
         Check.Run(data, int.Parse(Arg("vectors", "64")));
@@ -27,10 +27,29 @@ switch (mode)
     case "profile":
         Profile.Run(Arg("int8", "false") == "true", int.Parse(Arg("tokens", "14")), int.Parse(Arg("batch", "1")));
         break;
+    case "split":
+        // The three parts of train.jsonl by RealData.PartOf, as the files `mmse train --train
+        // --valid` and `mmse experiment --test` read: WORK/train.jsonl, tune.jsonl, valid.jsonl.
+        {
+            var names = new[] { "train.jsonl", "tune.jsonl", "valid.jsonl" };
+            var writers = names.Select(n => new StreamWriter(Path.Combine(work, n))).ToArray();
+            var counts = new int[3];
+            foreach (var line in File.ReadLines(Path.Combine(data, "train.jsonl")))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                using var doc = System.Text.Json.JsonDocument.Parse(line);
+                var part = RealData.PartOf(doc.RootElement.GetProperty("query").GetString()!);
+                writers[part].WriteLine(line);
+                counts[part]++;
+            }
+            foreach (var w in writers) w.Dispose();
+            Console.WriteLine($"{work}: train.jsonl {counts[0]}, tune.jsonl {counts[1]}, valid.jsonl {counts[2]} requests");
+        }
+        break;
     case "eval":
         Eval.Run(data, work);
         break;
     default:
-        Console.WriteLine("modes: encode --backbone arctic-xs|minilm | check | speed | eval   (all take --data DIR --work DIR)");
+        Console.WriteLine("modes: split | encode --backbone arctic-xs|minilm | check | speed | eval   (all take --data DIR --work DIR)");
         break;
 }

@@ -48,7 +48,7 @@ internal sealed class ExperimentCommand : Command
           --variants LIST  comma-separated, default all: {string.Join(",", ExperimentVariants.All.Select(v => v.Name))}
           --rounds N       rounds of the randomisation test                           (default 10000)
           --seeds N        training seeds per trained variant (seed+i, init-seed+i)   (default 1)
-          --backbone NAME  backbone of the pretrained row: arctic-xs | minilm         (default arctic-xs)
+          --backbone NAME  backbone of the pretrained row: arctic-xs | minilm | *-int8        (default arctic-xs)
           --backbone-cache DIR  folder of the backbone item-vector cache (NAME-items.bvc), shared by
                                 the pretrained row and the models  (default $MMSE_BACKBONE_CACHE,
                                 else ~/.cache/mmse)

@@ -97,7 +97,7 @@ public sealed class BackboneEncoder : IDisposable
         if (options.MaxBatch < 1 || options.MaxBatchTokens < WordPieceTokenizer.MaxTokens)
             ThrowHelper.Input($"'MaxBatch':{options.MaxBatch} must be at least 1 and 'MaxBatchTokens':{options.MaxBatchTokens} at least {WordPieceTokenizer.MaxTokens}");
         var (onnx, vocabulary) = model.Open();
-        if (options.Int8)
+        if (options.Int8 || model.Int8)
             onnx = OnnxWeightQuantizer.Quantize(onnx).Model;
         var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         var queryThreads = options.QueryThreads > 0 ? options.QueryThreads : Environment.ProcessorCount;

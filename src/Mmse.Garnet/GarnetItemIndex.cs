@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Mmse.Data;
@@ -45,7 +44,7 @@ public sealed record GarnetSearchOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 }
 
-/// <summary>Counts of one shard since start: requests, errors (each retried), time outs (left out of an answer).</summary>
+/// <summary>Counts of one shard since start: requests, errors, time outs (left out of an answer).</summary>
 public sealed class ShardStats(string key)
 {
     internal long _requests;
@@ -58,10 +57,10 @@ public sealed class ShardStats(string key)
     /// <summary>Searches that asked this shard.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    /// <summary>Failed commands (connection errors, MOVED, CLUSTERDOWN...), each retried.</summary>
+    /// <summary>Failed commands: connection errors, MOVED, CLUSTERDOWN... (each retried) and failures for good (the shard is left out).</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Searches answered without this shard because it missed the deadline.</summary>
+    /// <summary>Searches answered without this shard because it missed the deadline or failed for good.</summary>
     public long Timeouts => Interlocked.Read(ref _timeouts);
 }
 
@@ -75,13 +74,18 @@ public sealed class ShardStats(string key)
 /// </summary>
 public sealed class GarnetItemIndex : IItemIndex, IDisposable
 {
-    /// <summary>The meter of the per-shard instruments (the server exports it on /metrics).</summary>
+    /// <summary>
+    /// The meter of the per-shard instruments, each tagged <c>shard</c> = the shard's key (as in
+    /// <see cref="SearchHits.MissingShards"/>): <c>mmse_garnet_shard_seconds</c> (histogram),
+    /// <c>mmse_garnet_shard_errors</c> and <c>mmse_garnet_shard_timeouts</c> (counters). The server
+    /// exports them on /metrics as <c>mmse_garnet_shard_seconds</c>, <c>..._errors_total</c>, <c>..._timeouts_total</c>.
+    /// </summary>
     public const string MeterName = "Mmse.Garnet";
 
     private static readonly Meter s_meter = new(MeterName);
     private static readonly Histogram<double> s_latency = s_meter.CreateHistogram<double>("mmse_garnet_shard_seconds", "s", "Time of one shard's part of a search");
-    private static readonly Counter<long> s_errors = s_meter.CreateCounter<long>("mmse_garnet_shard_errors", description: "Failed shard commands (retried)");
-    private static readonly Counter<long> s_timeouts = s_meter.CreateCounter<long>("mmse_garnet_shard_timeouts", description: "Shards left out of an answer at the deadline");
+    private static readonly Counter<long> s_errors = s_meter.CreateCounter<long>("mmse_garnet_shard_errors", description: "Failed shard commands (transient ones retried)");
+    private static readonly Counter<long> s_timeouts = s_meter.CreateCounter<long>("mmse_garnet_shard_timeouts", description: "Shards left out of an answer (deadline or failure)");
 
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
@@ -167,7 +171,13 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
             {
                 missing.Add(_stats[s].Key);
                 Interlocked.Increment(ref _stats[s]._timeouts);
-                s_timeouts.Add(1, new KeyValuePair<string, object?>("shard", s.ToString(CultureInfo.InvariantCulture)));
+                s_timeouts.Add(1, Tag(s));
+                if (tasks[s].IsFaulted)
+                {
+                    // Failed for good (not a retried kind of error): an error as well as a shard left out.
+                    Interlocked.Increment(ref _stats[s]._errors);
+                    s_errors.Add(1, Tag(s));
+                }
             }
         }
         deadline.Cancel();
@@ -187,6 +197,8 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
         }
         return new SearchHits(headCount, items, scores, headScores) { MissingShards = missing };
     }
+
+    private KeyValuePair<string, object?> Tag(int shard) => new("shard", _stats[shard].Key);
 
     // The share of the catalog a filter lets through, counted once per distinct filter.
     private double Selectivity(ItemFilter filter)
@@ -263,13 +275,13 @@ public sealed class GarnetItemIndex : IItemIndex, IDisposable
                 }
                 await FillMissingHeadsAsync(key, found, query, blobs, cancel).ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                s_latency.Record(elapsed, new KeyValuePair<string, object?>("shard", shard.ToString(CultureInfo.InvariantCulture)));
+                s_latency.Record(elapsed, Tag(shard));
                 return [.. found.Values];
             }
             catch (Exception e) when (IsTransient(e) && !cancel.IsCancellationRequested)
             {
                 Interlocked.Increment(ref stats._errors);
-                s_errors.Add(1, new KeyValuePair<string, object?>("shard", shard.ToString(CultureInfo.InvariantCulture)));
+                s_errors.Add(1, Tag(shard));
                 await Task.Delay(_options.RetryDelay, cancel).ConfigureAwait(false);
             }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using Mmse.Index;
 using Mmse.Retrieval;
 using Prometheus;
@@ -10,9 +11,14 @@ namespace Mmse.Server;
 /// and the runtime's counters, kept in a prometheus-net registry of this server's own (tests start
 /// several servers in one process) and rendered in the Prometheus text format (version 0.0.4) by
 /// <see cref="Render"/>. Names, labels, types and buckets are the ones dashboards already use.
+/// A Garnet backend's per-shard latency, errors and time-outs (docs/scaling.md) come from the
+/// <c>Mmse.Garnet</c> meter through a listener of this instance's own.
 /// </summary>
-public sealed class ServerMetrics
+public sealed class ServerMetrics : IDisposable
 {
+    /// <summary>The meter a Garnet backend records on (<c>GarnetItemIndex.MeterName</c>; the server does not reference that assembly).</summary>
+    public const string GarnetMeterName = "Mmse.Garnet";
+
     /// <summary>Histogram bucket upper bounds in seconds (Prometheus' "le").</summary>
     public static readonly double[] Buckets = [0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -59,17 +65,78 @@ public sealed class ServerMetrics
         _collections = factory.CreateCounter("dotnet_gc_collections_total", "Garbage collections by generation (a gen 1 collection also counts in gen 0).", ["generation"]);
         _gcPause = factory.CreateCounter("dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection.");
         _allocated = factory.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap.");
-        // A Garnet backend's per-shard latency, errors and time-outs (meter "Mmse.Garnet", docs/scaling.md).
-        _garnetMeters = MeterAdapter.StartListening(new MeterAdapterOptions
+        // A Garnet backend's per-shard latency, errors and time-outs. Not prometheus-net's
+        // MeterAdapter: with only Registry set it writes into the process-wide default registry
+        // (its MetricFactory option defaults to Metrics.DefaultFactory and wins), prefixes the meter
+        // name (mmse_garnet_mmse_garnet_...), exports counters as gauges and drops a series after
+        // 5 minutes without a measurement; so the families were never on /metrics.
+        _shardListener.InstrumentPublished = (instrument, listener) =>
         {
-            Registry = _registry,
-            InstrumentFilterPredicate = instrument => instrument.Meter.Name == "Mmse.Garnet",
-            ResolveHistogramBuckets = _ => Buckets,
-        });
+            if (instrument.Meter.Name == GarnetMeterName)
+                listener.EnableMeasurementEvents(instrument);
+        };
+        _shardListener.SetMeasurementEventCallback<double>(OnShardMeasurement);
+        _shardListener.SetMeasurementEventCallback<long>(OnShardMeasurement);
+        _shardListener.Start();
     }
 
-    // Lives as long as the server's registry; the adapter only reads the meter.
-    private readonly IDisposable _garnetMeters;
+    private readonly MeterListener _shardListener = new();
+    private readonly Lock _shardLock = new();
+    // Declared at the first measurement, so a server without a Garnet backend has no empty families.
+    private Histogram? _shardSeconds;
+    private Counter? _shardErrors;
+    private Counter? _shardTimeouts;
+
+    private void OnShardMeasurement<T>(Instrument instrument, T measurement, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+        where T : struct
+    {
+        var shard = "";
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "shard")
+                shard = tag.Value?.ToString() ?? "";
+        }
+        var value = measurement switch
+        {
+            double d => d,
+            long l => l,
+            _ => 0,
+        };
+        DeclareShardMetrics();
+        switch (instrument.Name)
+        {
+            case "mmse_garnet_shard_seconds":
+                _shardSeconds.WithLabels(shard).Observe(value);
+                // Every shard that answered has all three series, at 0 until something happens:
+                // a rate() over errors or time-outs needs the series before the first one.
+                _shardErrors.WithLabels(shard);
+                _shardTimeouts.WithLabels(shard);
+                break;
+            case "mmse_garnet_shard_errors":
+                _shardErrors.WithLabels(shard).Inc(value);
+                break;
+            case "mmse_garnet_shard_timeouts":
+                _shardTimeouts.WithLabels(shard).Inc(value);
+                break;
+        }
+    }
+
+    [MemberNotNull(nameof(_shardSeconds), nameof(_shardErrors), nameof(_shardTimeouts))]
+    private void DeclareShardMetrics()
+    {
+        if (_shardSeconds is not null && _shardErrors is not null && _shardTimeouts is not null)
+            return;
+        lock (_shardLock)
+        {
+            _shardSeconds ??= _factory.CreateHistogram("mmse_garnet_shard_seconds",
+                "Time of one Garnet shard's part of a search (its VSIMs and VEMBs, retries included), by shard key.",
+                new HistogramConfiguration { LabelNames = ["shard"], Buckets = Buckets });
+            _shardErrors ??= _factory.CreateCounter("mmse_garnet_shard_errors_total",
+                "Failed Garnet shard commands (connection errors, MOVED, CLUSTERDOWN...; transient ones are retried), by shard key.", ["shard"]);
+            _shardTimeouts ??= _factory.CreateCounter("mmse_garnet_shard_timeouts_total",
+                "Searches answered without a Garnet shard (it missed the deadline or failed), by shard key.", ["shard"]);
+        }
+    }
 
     /// <summary>Counts one finished request.</summary>
     public void Record(string route, int status, double seconds)
@@ -172,6 +239,9 @@ public sealed class ServerMetrics
         if (labels is not null)
             gauge.WithLabels(labels).Set(1);
     }
+
+    /// <summary>Stops listening to the Garnet meter.</summary>
+    public void Dispose() => _shardListener.Dispose();
 
     private static string StatusText(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Mmse.Cli;
 using Mmse.Data;
 using Mmse.Garnet;
@@ -76,9 +78,12 @@ public sealed class GarnetClusterFixture : IDisposable
     }
 
     /// <summary>An engine on the cluster; the deadline is long (the test machine is shared) unless a test sets one.</summary>
-    public SearchEngine Engine(GarnetSearchOptions? options = null, string? name = null) =>
-        new GarnetEngineLoader(GarnetTarget.Parse(Endpoint, prefix: name ?? GarnetTarget.DefaultPrefix), Model, CatalogPath,
-            options ?? new GarnetSearchOptions { Deadline = TimeSpan.FromSeconds(10) }).Load(CancellationToken.None);
+    public SearchEngine Engine(GarnetSearchOptions? options = null, string? name = null) => Loader(options, name).Load(CancellationToken.None);
+
+    /// <summary>The loader of <see cref="Engine"/>, for a server.</summary>
+    public GarnetEngineLoader Loader(GarnetSearchOptions? options = null, string? name = null) =>
+        new(GarnetTarget.Parse(Endpoint, prefix: name ?? GarnetTarget.DefaultPrefix), Model, CatalogPath,
+            options ?? new GarnetSearchOptions { Deadline = TimeSpan.FromSeconds(10) });
 
     private static string FindScript()
     {
@@ -204,28 +209,120 @@ public sealed class GarnetClusterTests(GarnetClusterFixture cluster, ITestOutput
     }
 
     [Fact]
-    public void Shards_past_the_deadline_are_named_in_a_partial_answer_instead_of_failing_it()
+    public async Task Shards_past_the_deadline_are_named_in_a_partial_answer_instead_of_failing_it()
     {
         // A deadline no shard can meet: every one is reported missing, at once, and the JSON says so.
-        using var engine = cluster.Engine(new GarnetSearchOptions { Deadline = TimeSpan.FromTicks(1) });
+        var deadline = new GarnetSearchOptions { Deadline = TimeSpan.FromTicks(1) };
+        using var engine = cluster.Engine(deadline);
         var clock = Stopwatch.StartNew();
         var hits = engine.SearchItems("steel bracket", 10, null);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         Assert.True(hits.Partial);
         var index = (GarnetItemIndex)engine.Index;
-        Assert.Equal(index.Shards.Select(s => s.Key).Order(), hits.MissingShards.Order());
+        var keys = index.Shards.Select(s => s.Key).Order().ToArray();
+        Assert.Equal(keys, hits.MissingShards.Order());
         Assert.All(index.Shards, s => Assert.True(s.Timeouts >= 1));
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-            new Mmse.Server.SearchJsonResult("steel bracket", 10, engine.ModelVersion, 1, hits, engine.Catalog).Write(writer);
-        var json = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory).RootElement;
-        Assert.True(json.GetProperty("partial").GetBoolean());
-        Assert.Equal(hits.MissingShards.Count, json.GetProperty("missingShards").GetArrayLength());
+        // Through the server: GET /search and every query of POST /search say which shards are missing.
+        await using var server = await Serve(cluster.Loader(deadline));
+        using var client = new HttpClient { BaseAddress = new Uri(server.Urls[0]), Timeout = TimeSpan.FromSeconds(30) };
+        var get = await client.GetFromJsonAsync<JsonElement>("/search?q=steel+bracket&k=10");
+        Assert.True(get.GetProperty("partial").GetBoolean());
+        Assert.Equal(keys, get.GetProperty("missingShards").EnumerateArray().Select(e => e.GetString()).Order());
+        using var post = await client.PostAsJsonAsync("/search", new { queries = new[] { new { q = "steel bracket" }, new { q = "garden gnome" } } });
+        var batch = await post.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(post.IsSuccessStatusCode, batch.ToString());
+        Assert.Equal(2, batch.GetProperty("results").GetArrayLength());
+        foreach (var result in batch.GetProperty("results").EnumerateArray())
+        {
+            Assert.True(result.GetProperty("partial").GetBoolean(), result.ToString());
+            Assert.Equal(keys, result.GetProperty("missingShards").EnumerateArray().Select(e => e.GetString()).Order());
+        }
+        // The three searches above left every shard out: /metrics counts them per shard.
+        var metrics = await client.GetStringAsync("/metrics");
+        foreach (var key in keys)
+            Assert.True(Series(metrics, $"mmse_garnet_shard_timeouts_total{{shard=\"{key}\"}}") >= 3, metrics);
 
-        // With time enough, the same engine answers in full.
+        // With time enough, the same engine answers in full, and so does POST /search.
         using var patient = cluster.Engine();
         Assert.False(patient.SearchItems("steel bracket", 10, null).Partial);
+        await using var patientServer = await Serve(cluster.Loader());
+        using var patientClient = new HttpClient { BaseAddress = new Uri(patientServer.Urls[0]), Timeout = TimeSpan.FromSeconds(30) };
+        using var full = await patientClient.PostAsJsonAsync("/search", new { queries = new[] { new { q = "steel bracket" } } });
+        var fullBatch = await full.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(full.IsSuccessStatusCode, fullBatch.ToString());
+        Assert.False(fullBatch.GetProperty("results")[0].TryGetProperty("partial", out _), fullBatch.ToString());
+        Assert.False(fullBatch.GetProperty("results")[0].TryGetProperty("missingShards", out _), fullBatch.ToString());
+    }
+
+    [Fact]
+    public async Task Metrics_show_each_shards_latency_and_count_the_errors_of_a_broken_shard()
+    {
+        // Searches through the server (GET and POST) are timed per shard on /metrics.
+        await using var server = await Serve(cluster.Loader());
+        using var client = new HttpClient { BaseAddress = new Uri(server.Urls[0]), Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var query in Queries().Take(3))
+            Assert.False((await client.GetFromJsonAsync<JsonElement>($"/search?q={Uri.EscapeDataString(query)}")).TryGetProperty("partial", out _));
+        using (var post = await client.PostAsJsonAsync("/search", new { queries = Queries().Take(2).Select(q => new { q }).ToArray() }))
+            Assert.True(post.IsSuccessStatusCode, await post.Content.ReadAsStringAsync());
+        var metrics = await client.GetStringAsync("/metrics");
+        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("mmse_garnet_", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal))));
+        Assert.Contains("# TYPE mmse_garnet_shard_seconds histogram\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE mmse_garnet_shard_errors_total counter\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE mmse_garnet_shard_timeouts_total counter\n", metrics, StringComparison.Ordinal);
+        var keys = ((GarnetItemIndex)server.Host.Current.Index).Shards.Select(s => s.Key).ToArray();
+        Assert.Equal(6, keys.Length);
+        foreach (var key in keys)
+        {
+            var shard = $"{{shard=\"{key}\"}}";
+            Assert.True(Series(metrics, "mmse_garnet_shard_seconds_count" + shard) >= 5, $"{key}: {metrics}");
+            Assert.True(Series(metrics, "mmse_garnet_shard_seconds_sum" + shard) > 0, $"{key}: {metrics}");
+            // Present (at 0 here) before the first error, so a rate() over them works from the start.
+            Assert.True(Series(metrics, "mmse_garnet_shard_errors_total" + shard) >= 0, $"{key}: {metrics}");
+            Assert.True(Series(metrics, "mmse_garnet_shard_timeouts_total" + shard) >= 0, $"{key}: {metrics}");
+        }
+
+        // A shard that fails for good (its key holds a string, so VSIM answers WRONGTYPE): the
+        // answer comes from the others, names it, and /metrics counts an error and a time-out for it.
+        using var dir = new TempDir();
+        var small = dir.File("small.jsonl");
+        using (var writer = new CatalogJsonlWriter(small))
+        {
+            for (var i = 0; i < 60; i++)
+                writer.Write(cluster.Catalog.Get(i));
+            writer.Commit();
+        }
+        var (code, _, error) = GarnetClusterFixture.Cli("publish", "--model", GarnetClusterFixture.Model, "--catalog", small, "--to", cluster.Endpoint,
+            "--name", "broken", "--shards", "3", "--replace");
+        Assert.True(code == 0, error);
+        var target = GarnetTarget.Parse(cluster.Endpoint, prefix: "broken");
+        using var connection = target.Connect();
+        var broken = new GarnetPublisher(connection, target).ReadManifest()!.Shards[0];
+        var db = connection.GetDatabase();
+        db.KeyDelete(broken);
+        db.StringSet(broken, "not a vector set");
+        await using var brokenServer = await Serve(new GarnetEngineLoader(target, GarnetClusterFixture.Model, small,
+            new GarnetSearchOptions { Deadline = TimeSpan.FromSeconds(10) }));
+        using var brokenClient = new HttpClient { BaseAddress = new Uri(brokenServer.Urls[0]), Timeout = TimeSpan.FromSeconds(30) };
+        var answer = await brokenClient.GetFromJsonAsync<JsonElement>($"/search?q={Uri.EscapeDataString(Queries()[0])}");
+        Assert.True(answer.GetProperty("partial").GetBoolean(), answer.ToString());
+        Assert.Equal([broken], answer.GetProperty("missingShards").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(answer.GetProperty("hits").GetArrayLength() > 0, answer.ToString());
+        metrics = await brokenClient.GetStringAsync("/metrics");
+        Assert.True(Series(metrics, $"mmse_garnet_shard_errors_total{{shard=\"{broken}\"}}") >= 1, metrics);
+        Assert.True(Series(metrics, $"mmse_garnet_shard_timeouts_total{{shard=\"{broken}\"}}") >= 1, metrics);
+        db.KeyDelete(broken);
+    }
+
+    private static Task<Mmse.Server.SearchServer> Serve(IEngineLoader loader) =>
+        Mmse.Server.SearchServer.StartAsync(new Mmse.Server.ServerOptions { Urls = ["http://127.0.0.1:0"], LogToConsole = false }, loader);
+
+    // The value of one series in a Prometheus exposition; fails when the series is not there.
+    private static double Series(string metrics, string series)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no series {series} on /metrics");
+        return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

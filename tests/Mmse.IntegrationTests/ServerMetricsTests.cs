@@ -78,6 +78,39 @@ public class ServerMetricsTests
         Assert.DoesNotContain("mmse_index_search_info", text);
     }
 
+    [Fact]
+    public void A_garnet_backends_per_shard_instruments_are_exported_as_a_histogram_and_counters()
+    {
+        // The meter a GarnetItemIndex records on (Mmse.Garnet), recorded here by hand; shard keys
+        // of this test's own, since a listener hears every meter of that name in the process.
+        using var metrics = new ServerMetrics();
+        using var host = new SearchEngineHost(new SearchEngine(new HashingQueryEncoder(new HashingEncoderOptions { Dim = 8 }),
+            new ExactItemIndex(new float[8], 8), BuildCatalog()));
+        using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.GarnetMeterName);
+        var seconds = meter.CreateHistogram<double>("mmse_garnet_shard_seconds", "s");
+        var errors = meter.CreateCounter<long>("mmse_garnet_shard_errors");
+        var timeouts = meter.CreateCounter<long>("mmse_garnet_shard_timeouts");
+        KeyValuePair<string, object?> Shard(string key) => new("shard", key);
+        seconds.Record(0.25, Shard("t:{a}:v"));
+        seconds.Record(0.5, Shard("t:{a}:v"));
+        seconds.Record(0.002, Shard("t:{b}:v"));
+        errors.Add(2, Shard("t:{b}:v"));
+        timeouts.Add(1, Shard("t:{b}:v"));
+        var text = metrics.Render(host);
+        Assert.Contains("# TYPE mmse_garnet_shard_seconds histogram\n", text);
+        Assert.Contains("mmse_garnet_shard_seconds_bucket{shard=\"t:{a}:v\",le=\"0.25\"} 1\n", text);
+        Assert.Contains("mmse_garnet_shard_seconds_count{shard=\"t:{a}:v\"} 2\n", text);
+        Assert.Contains("mmse_garnet_shard_seconds_sum{shard=\"t:{a}:v\"} 0.75\n", text);
+        Assert.Contains("# TYPE mmse_garnet_shard_errors_total counter\n", text);
+        Assert.Contains("mmse_garnet_shard_errors_total{shard=\"t:{a}:v\"} 0\n", text); // answered, no error yet: the series is there
+        Assert.Contains("mmse_garnet_shard_errors_total{shard=\"t:{b}:v\"} 2\n", text);
+        Assert.Contains("# TYPE mmse_garnet_shard_timeouts_total counter\n", text);
+        Assert.Contains("mmse_garnet_shard_timeouts_total{shard=\"t:{b}:v\"} 1\n", text);
+        // Another server's registry holds nothing it did not hear while it listened.
+        using var later = new ServerMetrics();
+        Assert.DoesNotContain("t:{a}:v", later.Render(host));
+    }
+
     private static Mmse.Data.Catalog BuildCatalog()
     {
         var builder = new Mmse.Data.CatalogBuilder();

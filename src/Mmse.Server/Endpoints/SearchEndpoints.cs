@@ -100,6 +100,8 @@ public static class SearchEndpoints
             var h = result.Hits[i];
             hits[i] = new HitResponse(h.Id, h.Title, h.Category, h.Brand, h.Score, h.HeadScores, h.Head);
         }
-        return new SearchResponse(result.Query, result.K, engine.ModelVersion, Math.Round(result.TookMs, 3), hits);
+        // As GET /search: "partial" and "missingShards" only when a shard of a Garnet backend missed the deadline.
+        return new SearchResponse(result.Query, result.K, engine.ModelVersion, Math.Round(result.TookMs, 3), hits,
+            result.Partial ? true : null, result.Partial ? result.MissingShards : null);
     }
 }

@@ -56,7 +56,14 @@ public sealed record SearchQuery(string Text, int K, ItemFilter? Filter);
 public sealed record SearchHit(int Item, string Id, string Title, string? Category, string? Brand, float Score, float[] HeadScores, int Head);
 
 /// <summary>The answer to one search: hits best first and the time the engine spent.</summary>
-public sealed record SearchResult(string Query, int K, IReadOnlyList<SearchHit> Hits, double TookMs);
+public sealed record SearchResult(string Query, int K, IReadOnlyList<SearchHit> Hits, double TookMs)
+{
+    /// <summary>The shards of a distributed index that did not answer in time (<see cref="SearchHits.MissingShards"/>); empty when complete.</summary>
+    public IReadOnlyList<string> MissingShards { get; init; } = [];
+
+    /// <summary>True when some shard did not answer (<see cref="MissingShards"/>).</summary>
+    public bool Partial => MissingShards.Count > 0;
+}
 
 /// <summary>
 /// One loaded model, index and catalog, answering searches. Immutable once built, so any
@@ -138,7 +145,7 @@ public sealed class SearchEngine : IDisposable
             result[i] = new SearchHit(item, Catalog.Ids[item], Catalog.Titles[item], Catalog.Categories[item], Catalog.Brands[item],
                 hits.Scores[i], hits.HeadScores(i).ToArray(), hits.BestHead(i));
         }
-        return new SearchResult(query.Text, query.K, result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return new SearchResult(query.Text, query.K, result, Stopwatch.GetElapsedTime(start).TotalMilliseconds) { MissingShards = hits.MissingShards };
     }
 
     /// <summary>

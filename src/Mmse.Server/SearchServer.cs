@@ -88,8 +88,11 @@ public sealed partial class SearchServer : IAsyncDisposable
         // queueing it to the thread pool: one hop less per request (docs/server.md, "Latency").
         // Safe because no handler blocks: searches are short CPU work, reloads run on Task.Run.
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        var refusals = new RejectedRequestBodies();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Requests Kestrel refuses before the application runs still get a problem body.
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(refusals.Wrap));
             var limits = kestrel.Limits;
             kestrel.AddServerHeader = false;
             limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
@@ -99,9 +102,9 @@ public sealed partial class SearchServer : IAsyncDisposable
             limits.MinResponseDataRate = new MinDataRate(options.MinResponseBytesPerSecond, options.MinDataRateGracePeriod);
             limits.MaxConcurrentConnections = options.MaxConcurrentConnections;
             limits.MaxConcurrentUpgradedConnections = 0;
-            limits.MaxRequestLineSize = 8 * 1024;
-            limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            limits.MaxRequestHeaderCount = 64;
+            limits.MaxRequestLineSize = RejectedRequestBodies.MaxRequestLineBytes;
+            limits.MaxRequestHeadersTotalSize = RejectedRequestBodies.MaxRequestHeadersBytes;
+            limits.MaxRequestHeaderCount = RejectedRequestBodies.MaxRequestHeaderCount;
         });
 
         builder.Logging.ClearProviders();
@@ -148,6 +151,8 @@ public sealed partial class SearchServer : IAsyncDisposable
         services.AddSingleton<ServerMetrics>();
 
         var app = builder.Build();
+        var refusalEvents = app.Services.GetRequiredService<DiagnosticListener>().Subscribe(refusals, RejectedRequestBodies.IsEnabled);
+        app.Lifetime.ApplicationStopped.Register(refusalEvents.Dispose);
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.Use((context, next) => Measure(context, next, metrics));
         app.Use(Problems.Handle);

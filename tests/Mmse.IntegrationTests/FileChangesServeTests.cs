@@ -122,8 +122,11 @@ public class FileChangesServeTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await Task.WhenAll(load);
         using var health = await client.GetAsync("/healthz");
-        output.WriteLine($"file-change fault suite: {completed} searches, {failures.Count} failed; " +
-            $"{faults.Length * rounds} faults x reload; reload answers {string.Join(", ", outcomes.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"))}");
+        var counts = $"file-change fault suite: {completed} searches, {failures.Count} failed; " +
+            $"{faults.Length * rounds} faults x reload; reload answers {string.Join(", ", outcomes.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"))}";
+        // The test output helper reaches CI's log only for a failing test; the console always does.
+        output.WriteLine(counts);
+        Console.WriteLine(counts);
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
         Assert.True(completed > 100, $"only {completed} searches ran");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -426,6 +426,66 @@ public sealed class GarnetClusterTests(GarnetClusterFixture cluster, ITestOutput
         for (var q = 0; q < queries.Length; q++)
             Assert.Equal(before[q], after[q]);
     }
+
+    /// <summary>
+    /// Issue 15's kill test for publish (it writes to Garnet, not to files): a re-publish that
+    /// changes every vector is killed with SIGKILL as it starts writing and 50 and 200 ms later.
+    /// After each kill the manifest says the publish is unfinished, so a server refuses the sets by
+    /// name instead of serving half of one catalog and half of another (or, killed after the end,
+    /// serves the new catalog whole); the rerun finishes the job, and one more publish finds
+    /// nothing left to send: the sets hold exactly the new catalog.
+    /// </summary>
+    [Fact]
+    public void Publish_killed_is_refused_by_serve_until_a_rerun_finishes_it()
+    {
+        const string name = "kill";  // its own key prefix: the other tests keep searching the fixture's sets
+        using var dir = new TempDir();
+        var changed = dir.File("changed.jsonl");
+        using (var writer = new CatalogJsonlWriter(changed))
+        {
+            for (var i = 0; i < cluster.Catalog.Count; i++)
+                writer.Write(cluster.Catalog.Get(i) with { Title = cluster.Catalog.Titles[i] + " refurbished" });
+            writer.Commit();
+        }
+        string[] Args(string catalog) => ["publish", "--model", GarnetClusterFixture.Model, "--catalog", catalog, "--to", cluster.Endpoint, "--name", name];
+        var (code, _, error) = GarnetClusterFixture.Cli(Args(cluster.CatalogPath));
+        Assert.True(code == 0, error);
+        SearchEngine Load() => new GarnetEngineLoader(GarnetTarget.Parse(cluster.Endpoint, prefix: name), GarnetClusterFixture.Model, changed,
+            new GarnetSearchOptions { Deadline = TimeSpan.FromSeconds(10) }).Load(CancellationToken.None);
+
+        var outcomes = new List<string>();
+        var kills = 0;
+        foreach (var delay in new[] { 0, 50, 200 })
+        {
+            var killed = KillTests.StartAndKill(stderr => stderr.Contains("publishing", StringComparison.Ordinal), delay, $"writing + {delay} ms", Args(changed));
+            kills += killed ? 1 : 0;
+            try
+            {
+                using var engine = Load();  // complete: the kill came after the manifest was marked so (checked below: nothing left to send)
+                outcomes.Add($"writing + {delay} ms: {(killed ? "killed after the end, served whole" : "had finished")}");
+            }
+            catch (MmseInputException e)
+            {
+                Assert.True(killed, e.Message);
+                Assert.Contains("interrupted; run 'mmse publish' again", e.Message, StringComparison.Ordinal);
+                outcomes.Add($"writing + {delay} ms: killed, refused by serve as unfinished");
+            }
+        }
+        (code, _, error) = GarnetClusterFixture.Cli(Args(changed));
+        Assert.True(code == 0, error);
+        (code, var again, error) = GarnetClusterFixture.Cli(Args(changed));
+        Assert.True(code == 0, error);
+        Assert.Contains($"0 added, 0 updated, {cluster.Catalog.Count:N0} unchanged, 0 removed", again, StringComparison.Ordinal);
+        using (var engine = Load())
+        {
+            var title = cluster.Catalog.Titles[123] + " refurbished";
+            Assert.Contains(123, engine.SearchItems(title, 10, null).Items.ToArray());
+        }
+        var line = $"kill -9 publish: 3 runs started, {kills} killed (the rest finished before the kill point); {string.Join("; ", outcomes)}";
+        output.WriteLine(line);
+        Console.WriteLine(line);
+        Assert.True(kills > 0, "no publish run was still going at any kill point");
+    }
 }
 
 /// <summary>A cluster that is not there: a clear message and exit code 2, no stack trace.</summary>

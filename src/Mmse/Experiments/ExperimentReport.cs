@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Mmse.Evaluation;
+using Mmse.Internals;
 
 namespace Mmse.Experiments;
 
@@ -288,10 +289,15 @@ public static class ExperimentReport
             Series = variants.Select(v => new ChartSeries(v.Name, v.Epochs.Select(e => ((double)e.Epoch, value(e))).ToList(), v.Name == reference)).ToList(),
         }.Render();
 
+    /// <summary>
+    /// Through <see cref="AtomicFile"/> like every output: its temporary name carries the process,
+    /// so the next run removes what a killed one left (a bare ".tmp-PID" stayed forever).
+    /// </summary>
     private static void WriteAtomically(string path, string text)
     {
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
+        using var file = new AtomicFile(path);
+        using (var writer = new StreamWriter(file.Stream, leaveOpen: true))
+            writer.Write(text);
+        file.Commit();
     }
 }

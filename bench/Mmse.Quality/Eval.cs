@@ -48,7 +48,7 @@ internal static class Eval
         }
 
         var queryIndex = data.Requests.Select((r, i) => (r, i)).ToDictionary(p => p.r, p => p.i);
-        foreach (var backbone in new[] { "minilm", "arctic-xs", "arctic-xs-int8" })
+        foreach (var backbone in new[] { "minilm", "arctic-xs", "arctic-xs-int8", "arctic-xs-noprefix" })
         {
             var itemsPath = Path.Combine(work, backbone + "-items.fvecs");
             if (!File.Exists(itemsPath))

@@ -46,6 +46,39 @@ switch (mode)
             Console.WriteLine($"{work}: train.jsonl {counts[0]}, tune.jsonl {counts[1]}, valid.jsonl {counts[2]} requests");
         }
         break;
+    case "noprefix":
+        // Research probe: arctic-xs queries without the retrieval prefix (a third of the tokens),
+        // written as backbone "arctic-xs-noprefix" beside the prefixed ones, so eval shows the
+        // recall the prefix is worth; and the single-query latency of both, int8 + spinning.
+        {
+            var d = RealData.Load(data);
+            using var enc = Mmse.Backbone.BackboneEncoder.Load("arctic-xs", new Mmse.Backbone.BackboneOptions { QueryCacheCapacity = 0 });
+            var q = new float[d.Requests.Length * enc.Dimension];
+            enc.EncodeItems([.. d.Requests.Select(r => r.Query)], q);
+            Mmse.Data.Vectors.WriteFvecs(Path.Combine(work, "arctic-xs-noprefix-queries.fvecs"), q, enc.Dimension);
+            File.Copy(Path.Combine(work, "arctic-xs-items.fvecs"), Path.Combine(work, "arctic-xs-noprefix-items.fvecs"), true);
+            using var fast = Mmse.Backbone.BackboneEncoder.Load("arctic-xs-int8", new Mmse.Backbone.BackboneOptions { QueryCacheCapacity = 0, QueryThreads = 0, AllowSpinning = true });
+            var sample = d.Requests.Where(r => r.Part == RealData.Validation).Take(300).Select(r => r.Query).ToArray();
+            var one = new float[fast.Dimension];
+            foreach (var text in sample.Take(20))
+            {
+                fast.EncodeQuery(text);
+                fast.EncodeItems([text], one);
+            }
+            foreach (var withPrefix in new[] { true, false })
+            {
+                var times = new List<double>();
+                foreach (var text in sample)
+                {
+                    var t = System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (withPrefix) fast.EncodeQuery(text); else fast.EncodeItems([text], one);
+                    times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                }
+                times.Sort();
+                Console.WriteLine($"int8, 2 threads, spinning, {(withPrefix ? "with" : "without")} prefix: p50 {times[times.Count / 2]:F2} ms, p99 {times[(int)(times.Count * 0.99)]:F2} ms");
+            }
+        }
+        break;
     case "eval":
         Eval.Run(data, work);
         break;

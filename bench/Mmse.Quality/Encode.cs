@@ -11,12 +11,10 @@ namespace Mmse.Quality;
 /// </summary>
 internal static class Encode
 {
-    public static void Run(string dataDir, string work, string backbone, int threads, bool int8 = false)
+    public static void Run(string dataDir, string work, string backbone, int threads)
     {
         var data = RealData.Load(dataDir);
-        using var encoder = BackboneEncoder.Load(backbone, new BackboneOptions { Threads = threads, Int8 = int8 });
-        // int8 vectors get their own files (cache included), so eval shows them as a row beside fp32.
-        if (int8) backbone += "-int8";
+        using var encoder = BackboneEncoder.Load(backbone, new BackboneOptions { Threads = threads });
         var dim = encoder.Dimension;
         using var cache = ItemVectorCache.Open(Path.Combine(work, backbone + ".bvc"), encoder.Model);
         Console.WriteLine($"{backbone}: {cache.Count} cached vectors, {data.Catalog.Count} titles");

@@ -13,7 +13,7 @@ Directory.CreateDirectory(work);
 switch (mode)
 {
     case "encode":
-        Encode.Run(data, work, Arg("backbone", "arctic-xs"), int.Parse(Arg("threads", "0")), Arg("int8", "false") == "true");
+        Encode.Run(data, work, Arg("backbone", "arctic-xs"), int.Parse(Arg("threads", "0")));
         break;
     case "check":
         Check.Run(data, int.Parse(Arg("vectors", "64")));
@@ -60,29 +60,18 @@ switch (mode)
             using var fast = Mmse.Backbone.BackboneEncoder.Load("arctic-xs-int8", new Mmse.Backbone.BackboneOptions { QueryCacheCapacity = 0, QueryThreads = 0, AllowSpinning = true });
             var sample = d.Requests.Where(r => r.Part == RealData.Validation).Take(300).Select(r => r.Query).ToArray();
             var one = new float[fast.Dimension];
-            foreach (var text in sample.Take(20))
+            foreach (var (label, times) in new[]
             {
-                fast.EncodeQuery(text);
-                fast.EncodeItems([text], one);
-            }
-            foreach (var withPrefix in new[] { true, false })
-            {
-                var times = new List<double>();
-                foreach (var text in sample)
-                {
-                    var t = System.Diagnostics.Stopwatch.GetTimestamp();
-                    if (withPrefix) fast.EncodeQuery(text); else fast.EncodeItems([text], one);
-                    times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                }
-                times.Sort();
-                Console.WriteLine($"int8, 2 threads, spinning, {(withPrefix ? "with" : "without")} prefix: p50 {times[times.Count / 2]:F2} ms, p99 {times[(int)(times.Count * 0.99)]:F2} ms");
-            }
+                ("with", Speed.Time(sample, text => fast.EncodeQuery(text))),
+                ("without", Speed.Time(sample, text => fast.EncodeItems([text], one))),
+            })
+                Console.WriteLine($"int8, 2 threads, spinning, {label} prefix: p50 {Speed.P(times, 0.5):F2} ms, p99 {Speed.P(times, 0.99):F2} ms");
         }
         break;
     case "eval":
         Eval.Run(data, work);
         break;
     default:
-        Console.WriteLine("modes: split | encode --backbone arctic-xs|minilm | check | speed | eval   (all take --data DIR --work DIR)");
+        Console.WriteLine("modes: split | encode --backbone arctic-xs|minilm|arctic-xs-int8 | check | speed | eval   (all take --data DIR --work DIR)");
         break;
 }

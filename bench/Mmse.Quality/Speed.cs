@@ -61,15 +61,15 @@ internal static class Speed
             rows.Add(new Row($"Mmse {name} ({Environment.ProcessorCount} threads; queries 1 thread)", rate, Time(queries, q => items.EncodeQuery(q)), min, mean));
             Console.WriteLine(Format(rows[^1]));
             // The same weights with every core on a single query: the lowest latency one idle
-            // query can get, at the price of throughput under concurrent queries.
-            using var wide = BackboneEncoder.Load(model, new BackboneOptions { Int8 = int8, QueryCacheCapacity = 0, QueryThreads = 0 });
-            rows.Add(new Row($"Mmse {name}, queries on {Environment.ProcessorCount} threads", double.NaN, Time(queries, q => wide.EncodeQuery(q)), min, mean));
-            Console.WriteLine(Format(rows[^1]));
-            // And with ONNX Runtime's workers spinning between runs (off by default: on a shared
-            // machine spinning takes cores other work needs), the setting for a dedicated server.
-            using var spinning = BackboneEncoder.Load(model, new BackboneOptions { Int8 = int8, QueryCacheCapacity = 0, QueryThreads = 0, AllowSpinning = true });
-            rows.Add(new Row($"Mmse {name}, queries on {Environment.ProcessorCount} threads, spinning", double.NaN, Time(queries, q => spinning.EncodeQuery(q)), min, mean));
-            Console.WriteLine(Format(rows[^1]));
+            // query can get, at the price of throughput under concurrent queries; then with ONNX
+            // Runtime's workers spinning between runs (off by default: on a shared machine
+            // spinning takes cores other work needs), the setting for a dedicated server.
+            foreach (var spin in new[] { false, true })
+            {
+                using var wide = BackboneEncoder.Load(model, new BackboneOptions { Int8 = int8, QueryCacheCapacity = 0, QueryThreads = 0, AllowSpinning = spin });
+                rows.Add(new Row($"Mmse {name}, queries on {Environment.ProcessorCount} threads{(spin ? ", spinning" : "")}", double.NaN, Time(queries, q => wide.EncodeQuery(q)), min, mean));
+                Console.WriteLine(Format(rows[^1]));
+            }
         }
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"{model.Name}, {titles.Length} titles, {queries.Length} single queries, {Environment.ProcessorCount} cores, load average before: {LoadAverage()}");
@@ -111,7 +111,8 @@ internal static class Speed
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static double[] Time(string[] queries, Action<string> run)
+    /// <summary>Milliseconds of each call of <paramref name="run"/>, sorted, after 20 warm-up calls.</summary>
+    internal static double[] Time(string[] queries, Action<string> run)
     {
         foreach (var q in queries.Take(20)) run(q);
         var times = new double[queries.Length];
@@ -125,7 +126,8 @@ internal static class Speed
         return times;
     }
 
-    private static double P(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
+    /// <summary>The <paramref name="q"/> quantile of sorted times.</summary>
+    internal static double P(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
 
     private static string Format(Row r) =>
         $"{r.Name,-44} titles/s {r.TitlesPerSecond,7:F0}   query p50 {P(r.Latency, 0.5),6:F2} ms   p99 {P(r.Latency, 0.99),6:F2} ms   min cos {r.MinCosine:F5}";

@@ -22,7 +22,8 @@ public sealed record BackboneOptions
     /// <summary>
     /// Run the weight products in 8 bits (<see cref="OnnxWeightQuantizer"/>): about 3x the fp32
     /// speed on one core, vectors within cosine 0.997 of the package's instead of equal to them
-    /// (docs/backbone.md has the recall it costs). Default false.
+    /// (docs/backbone.md has the recall it costs). The encoder's model becomes the backbone's
+    /// <c>-int8</c> twin (<see cref="BackboneModel.AsInt8"/>). Default false.
     /// </summary>
     public bool Int8 { get; init; }
 
@@ -96,8 +97,12 @@ public sealed class BackboneEncoder : IDisposable
         options ??= new BackboneOptions();
         if (options.MaxBatch < 1 || options.MaxBatchTokens < WordPieceTokenizer.MaxTokens)
             ThrowHelper.Input($"'MaxBatch':{options.MaxBatch} must be at least 1 and 'MaxBatchTokens':{options.MaxBatchTokens} at least {WordPieceTokenizer.MaxTokens}");
+        // The option names the int8 twin, so the encoder's Model (the name its item caches and
+        // models record) never claims fp32 vectors it does not produce.
+        if (options.Int8)
+            model = model.AsInt8();
         var (onnx, vocabulary) = model.Open();
-        if (options.Int8 || model.Int8)
+        if (model.Int8)
             onnx = OnnxWeightQuantizer.Quantize(onnx).Model;
         var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         var queryThreads = options.QueryThreads > 0 ? options.QueryThreads : Environment.ProcessorCount;

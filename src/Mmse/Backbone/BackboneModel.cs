@@ -72,6 +72,9 @@ public sealed record BackboneModel
     /// <summary>all-MiniLM-L6-v2 with 8-bit weights (<see cref="Int8"/>).</summary>
     public static BackboneModel MiniLmInt8 { get; } = MiniLm with { Name = "minilm-int8", Int8 = true };
 
+    /// <summary>This backbone with 8-bit weights: its <c>-int8</c> twin (itself when already int8).</summary>
+    public BackboneModel AsInt8() => Int8 ? this : Get(Name + "-int8");
+
     /// <summary>Every backbone Mmse knows, by name.</summary>
     public static IReadOnlyList<BackboneModel> Known { get; } = [ArcticXs, MiniLm, ArcticXsInt8, MiniLmInt8];
 

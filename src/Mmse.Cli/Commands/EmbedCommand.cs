@@ -65,11 +65,12 @@ internal sealed class EmbedCommand : Command
         // renames leaves a pair that index and serve refuse (VectorManifest).
         var itemsPath = Path.Combine(outDir, "items.fvecs");
         var idsPath = Path.Combine(outDir, "items.ids");
-        VectorManifest.Begin(itemsPath, new VectorManifest(catalog.Count, model.Dim, VectorManifest.HashFvecs(vectors, model.Dim),
-            VectorManifest.HashIds(catalog.Ids), model.Version, Complete: true));
+        var pair = new VectorManifest(catalog.Count, model.Dim, VectorManifest.HashFvecs(vectors, model.Dim),
+            VectorManifest.HashIds(catalog.Ids), model.Version, Complete: true);
+        VectorManifest.Begin(itemsPath, pair);
         Vectors.WriteFvecs(itemsPath, vectors, model.Dim);
         WriteLines(idsPath, catalog.Ids);
-        VectorManifest.Commit(itemsPath, idsPath, catalog.Count, model.Dim, model.Version);
+        VectorManifest.Commit(itemsPath, pair);
         if (log is not null)
             WriteQueries(model, log, outDir, threads, context);
         context.Out.WriteLine($"embedded {catalog.Count:N0} items (dim {model.Dim}) in {clock.Elapsed.TotalSeconds:F1} s -> {Path.Combine(outDir, "items.fvecs")}, items.ids");

@@ -80,12 +80,15 @@ public sealed record VectorManifest(int Count, int Dim, string VectorsSha256, st
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Records the pair as written (call after both files are in place): hashes both files.</summary>
-    public static VectorManifest Commit(string vectorsPath, string idsPath, int count, int dim, string modelVersion)
+    /// <summary>
+    /// Records <paramref name="written"/> (the pair given to <see cref="Begin(string, VectorManifest?)"/>,
+    /// hashed from the bytes that were written) as complete; call after both files are in place.
+    /// The files are not read again.
+    /// </summary>
+    public static VectorManifest Commit(string vectorsPath, VectorManifest written)
     {
-        ArgumentNullException.ThrowIfNull(idsPath);
-        ArgumentNullException.ThrowIfNull(modelVersion);
-        var manifest = new VectorManifest(count, dim, HashFile(vectorsPath), HashFile(idsPath), modelVersion, Complete: true);
+        ArgumentNullException.ThrowIfNull(written);
+        var manifest = written with { Complete = true, Previous = null, Next = null };
         Write(PathFor(vectorsPath), manifest);
         return manifest;
     }

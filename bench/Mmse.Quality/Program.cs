@@ -68,6 +68,29 @@ switch (mode)
                 Console.WriteLine($"int8, 2 threads, spinning, {label} prefix: p50 {Speed.P(times, 0.5):F2} ms, p99 {Speed.P(times, 0.99):F2} ms");
         }
         break;
+    case "batching":
+        // How much a batch of concurrent queries saves per query: the case for micro-batching
+        // query encoding in the server. One intra-op thread, like one serving worker.
+        {
+            var d = RealData.Load(data);
+            var sample = d.Requests.Where(r => r.Part == RealData.Validation).Select(r => r.Query).Distinct().Take(512).ToArray();
+            foreach (var name in new[] { "arctic-xs", "arctic-xs-int8" })
+            {
+                using var enc = Mmse.Backbone.BackboneEncoder.Load(name, new Mmse.Backbone.BackboneOptions { QueryCacheCapacity = 0, Threads = int.Parse(Arg("threads", "1")), QueryThreads = int.Parse(Arg("threads", "1")) });
+                foreach (var b in new[] { 1, 2, 4, 8, 16, 32 })
+                {
+                    var output = new float[b * enc.Dimension];
+                    enc.EncodeQueries(sample[..b], output); // warm-up
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    var batches = 0;
+                    for (var s = 0; s + b <= sample.Length; s += b, batches++)
+                        enc.EncodeQueries(sample[s..(s + b)], output);
+                    var ms = watch.Elapsed.TotalMilliseconds;
+                    Console.WriteLine($"{name,-15} batch {b,3}: {ms / batches,7:F2} ms a batch, {ms / (batches * b),6:F3} ms a query");
+                }
+            }
+        }
+        break;
     case "eval":
         Eval.Run(data, work);
         break;

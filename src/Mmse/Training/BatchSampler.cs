@@ -73,6 +73,14 @@ internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] q
                         }
                         if (options.UnclickedInSoftmax)
                             batch.ExtraSlots.Add(slot);
+                        else if (options.WeightUnclicked > 0 && !options.NoUnclicked)
+                        {
+                            // A weak positive of the retrieval loss; its ranking-list place (None) is above.
+                            batch.MarkCandidate(slot, LogQ(scratch[i], ids.Length, randomShare));
+                            batch.PositiveSlots.Add(slot);
+                            batch.PositiveWeights.Add(options.WeightUnclicked);
+                            batch.WeakPositives++;
+                        }
                     }
                 }
             }

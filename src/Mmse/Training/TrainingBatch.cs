@@ -59,6 +59,9 @@ public sealed class TrainingBatch
     public Buffer<int> PositiveSlots { get; } = new();
     public Buffer<float> PositiveWeights { get; } = new();
 
+    /// <summary>How many of PositiveSlots are weak positives (unclicked items, <see cref="TrainOptions.WeightUnclicked"/>): they do not dilute the others' share of the loss.</summary>
+    public int WeakPositives { get; set; }
+
     /// <summary>[Count + 1], into ListSlots / ListLevels (the ranking list: O, C, U, R).</summary>
     public Buffer<int> ListOffsets { get; } = new();
     public Buffer<int> ListSlots { get; } = new();
@@ -92,6 +95,7 @@ public sealed class TrainingBatch
         PositiveOffsets.Clear();
         PositiveSlots.Clear();
         PositiveWeights.Clear();
+        WeakPositives = 0;
         ListOffsets.Clear();
         ListSlots.Clear();
         ListLevels.Clear();

@@ -79,6 +79,7 @@ public class GradientCheckTests
         yield return ["dpsr", small with { Variant = ModelVariant.Dpsr, HingeMargin = 2f }];
         yield return ["amazon3", small with { Variant = ModelVariant.Amazon3, ThresholdPositive = 2f, ThresholdExposed = -2f, ThresholdRandom = -2f }];
         yield return ["unclicked in softmax", small with { UnclickedInSoftmax = true }];
+        yield return ["unclicked weak positives", small with { WeightUnclicked = 0.3f }];
         yield return ["no unclicked", small with { NoUnclicked = true }];
         yield return ["order+click merged", small with { MergeOrderClick = true }];
         yield return ["logQ", small with { LogQ = true }];
@@ -99,7 +100,7 @@ public class GradientCheckTests
         if (name == "K=1") model = baseModel with { Heads = 1 };
         if (name.StartsWith("backbone", StringComparison.Ordinal)) model = baseModel with { Backbone = "minilm", PreFusion = name.EndsWith("pre-fusion", StringComparison.Ordinal) };
         // Margins and thresholds are set so every hinge stays active: the loss is smooth where we probe it.
-        if (name is "mmse" or "mmse ranking only" or "unclicked in softmax" or "no unclicked" or "order+click merged" or "logQ")
+        if (name is "mmse" or "mmse ranking only" or "unclicked in softmax" or "unclicked weak positives" or "no unclicked" or "order+click merged" or "logQ")
             train = train with { RankingMargin = 5f };
         var s = Build(train, model);
         var engine = new TrainingEngine<ReferencePath>(s.Parameters, s.Model, s.Tokens, s.Train, s.Kind, threads: 1);

@@ -1,3 +1,4 @@
+using Mmse.Data;
 using Mmse.Model;
 using Mmse.Tests.Fixtures;
 using Mmse.Training;
@@ -109,5 +110,61 @@ public class TrainerTests
         var bad = dir.Write("bad.json", """{"tau": "warm"}""");
         var e = Assert.Throws<MmseInputException>(() => Settings.ApplyJson(ModelOptions.Default, TrainOptions.Default, bad));
         Assert.Contains("field 'tau'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_backbone_changes_only_the_defaults_that_were_not_set()
+    {
+        var backbone = ModelOptions.Default.WithBackbone("arctic-xs");
+        var (_, resolved, _) = TrainOptions.Default.Resolve(backbone);
+        Assert.Equal(TrainOptions.BackboneLearningRate, resolved.LearningRate);
+        Assert.Equal(TrainOptions.BackboneBatchSize, resolved.BatchSize);
+        Assert.Equal(TrainOptions.BackboneWeightClick, resolved.WeightClick);
+        Assert.Equal(TrainOptions.BackboneWeightUnclicked, resolved.WeightUnclicked);
+        Assert.False(resolved.CatalogStage);
+
+        // Set to the hashed towers' default values, by option or in code: kept, not read as "not given".
+        var (_, t) = Settings.Apply(ModelOptions.Default, TrainOptions.Default, "lr", "0.003");
+        (_, t) = Settings.Apply(ModelOptions.Default, t, "batch-size", "256");
+        (_, t) = Settings.Apply(ModelOptions.Default, t, "weight-click", "0.5");
+        (_, t) = Settings.Apply(ModelOptions.Default, t, "weight-unclicked", "0");
+        var (_, kept, _) = t.Resolve(backbone);
+        Assert.Equal(0.003f, kept.LearningRate);
+        Assert.Equal(256, kept.BatchSize);
+        Assert.Equal(0.5f, kept.WeightClick);
+        Assert.Equal(0f, kept.WeightUnclicked);
+        Assert.Equal(0.5f, (TrainOptions.Default with { WeightClick = 0.5f }).Resolve(backbone).Train.WeightClick);
+
+        // Resolving twice changes nothing more; without a backbone the defaults stay.
+        Assert.Equal(resolved, resolved.Resolve(backbone).Train);
+        var (_, hashed, _) = TrainOptions.Default.Resolve(ModelOptions.Default);
+        Assert.Equal((0.003f, 256, 0.5f, 0f), (hashed.LearningRate, hashed.BatchSize, hashed.WeightClick, hashed.WeightUnclicked));
+    }
+
+    [Fact]
+    public void Unclicked_items_join_the_softmax_as_weak_positives_only_when_weighted()
+    {
+        var small = new TrainOptions { RandomNegatives = 5, MaxUnclicked = 3, MaxRandomInList = 3 };
+        var off = Model.GradientCheckTests.Build(small).Batch;
+        var on = Model.GradientCheckTests.Build(small with { WeightUnclicked = 0.3f }).Batch;
+        Assert.Equal(0, off.WeakPositives);
+        Assert.True(on.WeakPositives > 0);
+        Assert.Equal(on.WeakPositives, on.PositiveWeights.Span.ToArray().Count(w => w == 0.3f));
+        Assert.Equal(off.PositiveSlots.Count + on.WeakPositives, on.PositiveSlots.Count);
+        // The ranking lists are the same: the weak positives are the unclicked items already there at level None.
+        Assert.Equal(off.ListSlots.Span.ToArray(), on.ListSlots.Span.ToArray());
+        Assert.Equal(off.ListLevels.Span.ToArray(), on.ListLevels.Span.ToArray());
+        for (var b = 0; b < on.Count; b++)
+        {
+            for (var p = on.PositiveOffsets[b]; p < on.PositiveOffsets[b + 1]; p++)
+            {
+                if (on.PositiveWeights[p] != 0.3f) continue;
+                var listed = Enumerable.Range(on.ListOffsets[b], on.ListOffsets[b + 1] - on.ListOffsets[b]).Single(i => on.ListSlots[i] == on.PositiveSlots[p]);
+                Assert.Equal(Levels.None, on.ListLevels[listed]);
+            }
+        }
+        // Two-tower and the no-unclicked ablation have no unclicked level to weigh.
+        Assert.Equal(0, Model.GradientCheckTests.Build(small with { WeightUnclicked = 0.3f, Variant = ModelVariant.TwoTower }).Batch.WeakPositives);
+        Assert.Equal(0, Model.GradientCheckTests.Build(small with { WeightUnclicked = 0.3f, NoUnclicked = true }).Batch.WeakPositives);
     }
 }

@@ -22,7 +22,9 @@ public sealed class SoftmaxLoss(TrainOptions options) : IBatchLoss
         if (positives == 0)
             return 0;
         var tau = options.Temperature;
-        var scale = weight / positives;
+        // Averaged over the order, cart and click positives: weak ones (unclicked) add their terms without diluting these.
+        var count = Math.Max(1, positives - batch.WeakPositives);
+        var scale = weight / count;
         if (_mark.Length < n)
         {
             _mark = new int[Math.Max(n, _mark.Length * 3 / 2)];
@@ -91,6 +93,6 @@ public sealed class SoftmaxLoss(TrainOptions options) : IBatchLoss
                 }
             }
         }
-        return total / positives;
+        return total / count;
     }
 }

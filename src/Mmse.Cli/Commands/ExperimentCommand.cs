@@ -131,10 +131,13 @@ internal sealed class ExperimentCommand : Command
         if (variants is not null)
             options = options with { Variants = variants };
         var outcome = ExperimentRunner.Run(catalog, trainLog, validLog, testLog, truthLog, options, context.Progress, context.Cancellation);
+        // The settings the mmse row trained with: a backbone changes some defaults (TrainOptions.Resolve).
+        var (_, used, _) = train.Resolve(model);
         ExperimentReport.Write(outDir, outcome.Results, ExperimentVariants.Reference, "Mmse experiment",
             [
                 $"catalog `{catalogPath}` ({catalog.Count:N0} items); training `{trainPath}` ({trainLog.Count:N0} requests); test `{testPath}` ({testLog.Count:N0} requests){(truthPath is null ? "" : $"; truth `{truthPath}`")}",
-                $"training: {train.Epochs} epochs at most, batch {train.BatchSize}, lr {train.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
+                $"training: {used.Epochs} epochs at most, batch {used.BatchSize}, lr {used.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
+                $"weights order/click/unclicked {used.WeightOrder.ToString(CultureInfo.InvariantCulture)}/{used.WeightClick.ToString(CultureInfo.InvariantCulture)}/{used.WeightUnclicked.ToString(CultureInfo.InvariantCulture)}, " +
                 (seeds > 1 ? $"{seeds} seeds (seed {train.Seed}..{train.Seed + (ulong)seeds - 1}, init-seed {model.InitSeed}..{model.InitSeed + (ulong)seeds - 1})" : $"seed {train.Seed}") +
                 $"; pretrained row: {backbone}; retrieval: exact search over the whole catalog",
                 $"machine: {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC",

@@ -144,4 +144,29 @@ public class RankFusionTests
         Assert.Equal(FusionTuning.FallbackMetric, FusionTuning.Tune(clicks.Build(), first, second).Metric);
         Assert.Throws<ArgumentException>(() => FusionTuning.Tune(log, first[..2], second));
     }
+
+    [Fact]
+    public void Tuning_keeps_the_standard_constant_unless_another_setting_beats_it_by_more_than_noise()
+    {
+        // 20 requests, 3 settings (0 = the standard). Setting 1 wins 2 requests and loses 1: +0.05 on
+        // average but within one standard error (0.088), so the standard stays although it is lower.
+        var values = new double[20, 3];
+        values[0, 1] = 1;
+        values[1, 1] = 1;
+        values[2, 0] = 1;
+        var all = Enumerable.Repeat(true, 20).ToArray();
+        Assert.Equal(0, FusionTuning.Choose(values, all));
+        // Setting 2 wins 8 requests and loses none: +0.4, well beyond its standard error (0.11).
+        for (var r = 10; r < 18; r++)
+            values[r, 2] = 1;
+        Assert.Equal(2, FusionTuning.Choose(values, all));
+        // A request that is not defined does not count: without the 8 the win is gone.
+        var some = all.Select((_, r) => r < 10).ToArray();
+        Assert.Equal(0, FusionTuning.Choose(values, some));
+        // A consistent gain on every request has no spread at all and is taken.
+        var consistent = new double[5, 2];
+        for (var r = 0; r < 5; r++)
+            consistent[r, 1] = 0.01;
+        Assert.Equal(1, FusionTuning.Choose(consistent, [true, true, true, true, true]));
+    }
 }

@@ -117,9 +117,11 @@ public static class FusionTuning
         var requests = values.GetLength(0);
         var settings = values.GetLength(1);
         var n = defined.Count(d => d);
+        if (n < 2)
+            return 0; // no spread to measure a difference against
         var best = 0;
         var bestMean = 0.0;
-        for (var s = 1; s < settings && n > 1; s++)
+        for (var s = 1; s < settings; s++)
         {
             // Mean and sample standard deviation of (setting s - setting 0) over the defined requests.
             double sum = 0, squares = 0;

@@ -76,9 +76,7 @@ internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] q
                         else if (options.WeightUnclicked > 0 && !options.NoUnclicked)
                         {
                             // A weak positive of the retrieval loss; its ranking-list place (None) is above.
-                            batch.MarkCandidate(slot, LogQ(scratch[i], ids.Length, randomShare));
-                            batch.PositiveSlots.Add(slot);
-                            batch.PositiveWeights.Add(options.WeightUnclicked);
+                            AddSoftmaxPositive(batch, scratch[i], options.WeightUnclicked, ids.Length, randomShare);
                             batch.WeakPositives++;
                         }
                     }
@@ -116,13 +114,21 @@ internal sealed class BatchSampler(Catalog catalog, MinedRequests mined, int[] q
 
     private void AddPositive(TrainingBatch batch, int item, float level, int batchSize, float randomShare)
     {
-        var slot = batch.Slot(item);
-        batch.MarkCandidate(slot, LogQ(item, batchSize, randomShare));
-        batch.PositiveSlots.Add(slot);
-        batch.PositiveWeights.Add(level >= Levels.Order ? options.WeightOrder : level >= Levels.Cart ? options.WeightCart : options.WeightClick);
+        var slot = AddSoftmaxPositive(batch, item,
+            level >= Levels.Order ? options.WeightOrder : level >= Levels.Cart ? options.WeightCart : options.WeightClick, batchSize, randomShare);
         // Positives lead the ranking list (the list is the request's O, C, U, R).
         batch.ListSlots.Add(slot);
         batch.ListLevels.Add(level);
+    }
+
+    /// <summary>Makes <paramref name="item"/> a softmax candidate and a positive of the current request with <paramref name="weight"/>; returns its slot.</summary>
+    private int AddSoftmaxPositive(TrainingBatch batch, int item, float weight, int batchSize, float randomShare)
+    {
+        var slot = batch.Slot(item);
+        batch.MarkCandidate(slot, LogQ(item, batchSize, randomShare));
+        batch.PositiveSlots.Add(slot);
+        batch.PositiveWeights.Add(weight);
+        return slot;
     }
 
     /// <summary>log of the expected share of the candidate set an item takes: in-batch popularity plus the uniform random share.</summary>
